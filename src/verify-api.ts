@@ -79,7 +79,9 @@ export class VerifyApi {
       }
       path = nextPageUrl === null ? null : pathOf(nextPageUrl);
     }
-    return factors.sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime());
+    // Dates have one-second resolution. Guess: Twilio lists factors oldest first, so reversing before the
+    // stable sort makes the later-listed factor win a tie.
+    return factors.reverse().sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime());
   }
 
   /**
@@ -214,10 +216,10 @@ function retryAfterMs(error: unknown): number {
 function mapChallengeError(error: unknown): unknown {
   const twilioCode = (error as { twilioCode?: unknown } | null)?.twilioCode;
   if (twilioCode === 20404) {
-    return new VerifyPushError('CHALLENGE_NOT_FOUND', 'Twilio does not know this challenge.', { cause: error });
+    return new VerifyPushError('CHALLENGE_NOT_FOUND', 'Twilio does not know this challenge.', { cause: error, twilioCode });
   }
   if (twilioCode === 60318) {
-    return new VerifyPushError('NO_PUSH_FACTOR', 'The push factor is not verified.', { cause: error });
+    return new VerifyPushError('NO_PUSH_FACTOR', 'The push factor is not verified.', { cause: error, twilioCode });
   }
   return error;
 }
