@@ -1,0 +1,183 @@
+import { generateKeyPairSync, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type twilio from 'twilio';
+import { EmulatorDeviceError } from './device-error.js';
+import { deviceRequest } from './device-http.js';
+import { signEs256 } from './jwt.js';
+import type {
+  ChallengeJson,
+  Clock,
+  DeviceAnswerOptions,
+  DeviceApproveOptions,
+  DeviceApproveTransactionOptions,
+  DeviceFactorRef,
+  DeviceListOptions,
+  DeviceRegisterOptions,
+} from './types.js';
+
+/** Lifetime of the device's per-request JWT, in seconds. */
+const DEVICE_JWT_TTL_SECONDS = 60;
+
+interface ChallengePage {
+  challenges: ChallengeJson[];
+  meta: { next_page_url: string | null };
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * A phone with the Verify mobile SDK: it enrols a push factor with its own ES256 key and answers
+ * challenges with payloads signed by that key, over HTTP, as the SDK does. The checks a real app
+ * must do before approving (transaction id, number matching) happen here, on the device.
+ */
+export class SimulatedDevice {
+  private readonly keys = new Map<string, KeyObject>();
+
+  /** @internal Use `emulator.device()`. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly backend: twilio.Twilio,
+    private readonly now: Clock,
+  ) {}
+
+  /**
+   * Enrols: gets an access token (minted with the backend's credentials unless one is given, as an
+   * app backend would), makes a key pair, creates the factor with the public key and verifies it.
+   */
+  async register(options: DeviceRegisterOptions): Promise<{ factorSid: string }> {
+    const { serviceSid, identity } = options;
+    const friendlyName = options.friendlyName ?? 'Emulated device';
+    const token =
+      options.accessToken ??
+      (await this.backend.verify.v2.services(serviceSid).accessTokens.create({ identity, factorType: 'push', factorFriendlyName: friendlyName }))
+        .token;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const created = await deviceRequest<{ sid: string }>(this.factorsUrl(serviceSid, identity), token, 'POST', {
+      FriendlyName: friendlyName,
+      FactorType: 'push',
+      'Binding.Alg': 'ES256',
+      'Binding.PublicKey': publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+      'Config.AppId': 'com.example.emulated',
+      'Config.NotificationPlatform': 'none',
+      'Config.SdkVersion': 'emulator',
+    });
+    const factorSid = created.body.sid;
+    this.keys.set(factorSid, privateKey);
+    const verifyPayload = signEs256({ factor_sid: factorSid }, privateKey, factorSid);
+    await deviceRequest(`${this.factorsUrl(serviceSid, identity)}/${factorSid}`, this.credential(factorSid), 'POST', {
+      AuthPayload: verifyPayload,
+    });
+    return { factorSid };
+  }
+
+  /** The factor's challenges, newest first (all pages), optionally only one status. */
+  async challenges(options: DeviceListOptions): Promise<ChallengeJson[]> {
+    const credential = this.credential(options.factorSid);
+    const query = new URLSearchParams({ FactorSid: options.factorSid, Order: 'desc', PageSize: '50' });
+    if (options.status) query.set('Status', options.status);
+    let next: string | null = `${this.challengesUrl(options)}?${query.toString()}`;
+    const all: ChallengeJson[] = [];
+    while (next) {
+      const page: ChallengePage = (await deviceRequest<ChallengePage>(next, credential, 'GET')).body;
+      all.push(...page.challenges);
+      next = page.meta.next_page_url;
+    }
+    return all;
+  }
+
+  /**
+   * Approves a challenge. With `transactionId` it approves only if the challenge's hidden
+   * `transaction_id` matches (silent approval); when the challenge carries a hidden `match_code`,
+   * it approves only with the same `matchCode` (number matching).
+   */
+  async approve(options: DeviceApproveOptions): Promise<ChallengeJson> {
+    const { challenge, fields } = await this.fetchChallenge(options);
+    const hidden = challenge.hidden_details ?? {};
+    if (options.transactionId !== undefined) {
+      const carried = hidden['transaction_id'];
+      if (carried === undefined || !sameText(carried, options.transactionId)) {
+        throw new EmulatorDeviceError('TRANSACTION_MISMATCH', 'the challenge does not carry this transaction id');
+      }
+    }
+    const expectedCode = hidden['match_code'];
+    if (expectedCode !== undefined && options.matchCode === undefined) {
+      throw new EmulatorDeviceError('MATCH_CODE_REQUIRED', 'this challenge needs the code shown on the login screen');
+    }
+    if (options.matchCode !== undefined && (expectedCode === undefined || !sameText(expectedCode, options.matchCode))) {
+      throw new EmulatorDeviceError('MATCH_CODE_MISMATCH', 'the code does not match the challenge');
+    }
+    return this.answer(options, challenge, fields, 'approved');
+  }
+
+  async deny(options: DeviceAnswerOptions): Promise<ChallengeJson> {
+    const { challenge, fields } = await this.fetchChallenge(options);
+    return this.answer(options, challenge, fields, 'denied');
+  }
+
+  /**
+   * Silent approval: finds the factor's pending challenge whose hidden `transaction_id` is the one
+   * the app received with its login answer, and approves only that one.
+   */
+  async approveTransaction(options: DeviceApproveTransactionOptions): Promise<ChallengeJson> {
+    const pending = await this.challenges({ ...options, status: 'pending' });
+    const match = pending.find((c) => {
+      const carried = c.hidden_details?.['transaction_id'];
+      return carried !== undefined && sameText(carried, options.transactionId);
+    });
+    if (!match) throw new EmulatorDeviceError('NO_MATCHING_CHALLENGE', 'no pending challenge carries this transaction id');
+    return this.approve({ ...options, challengeSid: match.sid });
+  }
+
+  private async fetchChallenge(options: DeviceAnswerOptions): Promise<{ challenge: ChallengeJson; fields: string[] }> {
+    const response = await deviceRequest<ChallengeJson>(
+      `${this.challengesUrl(options)}/${options.challengeSid}`,
+      this.credential(options.factorSid),
+      'GET',
+    );
+    const header = response.headers.get('Twilio-Verify-Signature-Fields') ?? '';
+    return { challenge: response.body, fields: header.split(',').filter(Boolean) };
+  }
+
+  /** Signs the fields the server named, plus the answer, with the factor key, and sends it. */
+  private async answer(
+    options: DeviceAnswerOptions,
+    challenge: ChallengeJson,
+    fields: string[],
+    status: 'approved' | 'denied',
+  ): Promise<ChallengeJson> {
+    const claims: Record<string, unknown> = { status };
+    for (const field of fields) claims[field] = (challenge as unknown as Record<string, unknown>)[field];
+    const form: Record<string, string> = { AuthPayload: signEs256(claims, this.key(options.factorSid), options.factorSid) };
+    if (options.metadata) form['Metadata'] = JSON.stringify(options.metadata);
+    const response = await deviceRequest<ChallengeJson>(
+      `${this.challengesUrl(options)}/${options.challengeSid}`,
+      this.credential(options.factorSid),
+      'POST',
+      form,
+    );
+    return response.body;
+  }
+
+  private key(factorSid: string): KeyObject {
+    const key = this.keys.get(factorSid);
+    if (!key) throw new EmulatorDeviceError('UNKNOWN_FACTOR', 'this device did not register that factor');
+    return key;
+  }
+
+  /** A short-lived JWT signed with the factor key: the device's credential after enrolment. */
+  private credential(factorSid: string): string {
+    const iat = Math.floor(this.now() / 1000);
+    return signEs256({ sub: factorSid, iat, exp: iat + DEVICE_JWT_TTL_SECONDS }, this.key(factorSid), factorSid);
+  }
+
+  private factorsUrl(serviceSid: string, identity: string): string {
+    return `${this.baseUrl}/v2/Services/${encodeURIComponent(serviceSid)}/Entities/${encodeURIComponent(identity)}/Factors`;
+  }
+
+  private challengesUrl(ref: DeviceFactorRef): string {
+    return `${this.baseUrl}/v2/Services/${encodeURIComponent(ref.serviceSid)}/Entities/${encodeURIComponent(ref.identity)}/Challenges`;
+  }
+}

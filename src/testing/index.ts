@@ -1,0 +1,9 @@
+/**
+ * `passport-twilio-verify-push/testing`: a Twilio Verify Push emulator (a real HTTP server that the
+ * real twilio SDK talks to), a simulated device, webhooks signed as Twilio signs them, and fault injection.
+ */
+export { VerifyPushEmulator, type RunningEmulator } from './emulator.js';
+export { SimulatedDevice } from './device.js';
+export { EmulatorDeviceError } from './device-error.js';
+export { twilioSignature } from './signature.js';
+export type * from './types.js';

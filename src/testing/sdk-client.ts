@@ -1,0 +1,29 @@
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type * as HttpResponse from 'twilio/lib/http/response.js';
+import type { EmulatorClientOptions } from './types.js';
+
+/**
+ * A RequestClient that sends every request to the emulator: it keeps the path and query of the
+ * URL twilio-node built (after any region/edge rewrite) and replaces protocol and host.
+ */
+class EmulatorRequestClient extends twilio.RequestClient {
+  private readonly target: URL;
+
+  constructor(baseUrl: string, options: EmulatorClientOptions) {
+    super({ timeout: options.timeout, autoRetry: options.autoRetry, maxRetries: options.maxRetries });
+    this.target = new URL(baseUrl);
+  }
+
+  override request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<HttpResponse.default<TData>> {
+    const uri = new URL(opts.uri);
+    uri.protocol = this.target.protocol;
+    uri.host = this.target.host;
+    return super.request<TData>({ ...opts, uri: uri.href });
+  }
+}
+
+/** A real twilio client whose requests reach the emulator at `baseUrl`. */
+export function emulatorClient(baseUrl: string, accountSid: string, authToken: string, options: EmulatorClientOptions = {}): twilio.Twilio {
+  return twilio(accountSid, authToken, { httpClient: new EmulatorRequestClient(baseUrl, options) });
+}

@@ -1,0 +1,151 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emulatorClient } from '../../src/testing/sdk-client.js';
+import { challengesOf, enrol, startClocked, type ClockedEmulator, type Enrolment } from './support.js';
+
+let env: ClockedEmulator;
+let user: Enrolment;
+
+beforeEach(async () => {
+  env = await startClocked();
+  user = await enrol(env.emulator);
+});
+
+afterEach(async () => {
+  await env.emulator.close();
+});
+
+type CreateParams = Parameters<ReturnType<typeof challengesOf>['create']>[0];
+
+function create(extra: Partial<CreateParams>) {
+  return challengesOf(env.emulator, user).create({ factorSid: user.factorSid, 'details.message': 'Log in?', ...extra });
+}
+
+const invalid = { status: 400, code: 60200 };
+
+describe('challenge limits', () => {
+  it('requires Details.Message and caps it at 256 characters', async () => {
+    await expect(challengesOf(env.emulator, user).create({ factorSid: user.factorSid })).rejects.toMatchObject(invalid);
+    await expect(create({ 'details.message': 'x'.repeat(257) })).rejects.toMatchObject(invalid);
+    expect((await create({ 'details.message': 'x'.repeat(256) })).details).toMatchObject({ message: 'x'.repeat(256) });
+  });
+
+  it('accepts up to 20 fields with labels up to 36 and values up to 128 characters', async () => {
+    const field = { label: 'l'.repeat(36), value: 'v'.repeat(128) };
+    const ok = await create({ 'details.fields': Array.from({ length: 20 }, () => field) });
+    expect((ok.details as { fields: unknown[] }).fields).toHaveLength(20);
+    await expect(create({ 'details.fields': Array.from({ length: 21 }, () => field) })).rejects.toMatchObject(invalid);
+    await expect(create({ 'details.fields': [{ label: 'l'.repeat(37), value: 'v' }] })).rejects.toMatchObject(invalid);
+    await expect(create({ 'details.fields': [{ label: 'l', value: 'v'.repeat(129) }] })).rejects.toMatchObject(invalid);
+  });
+
+  it('takes hidden details as a JSON object of strings of at most 1024 characters', async () => {
+    const ok = await create({ hiddenDetails: { transaction_id: 'abc' } });
+    expect(ok.hiddenDetails).toEqual({ transaction_id: 'abc' });
+    await expect(create({ hiddenDetails: { big: 'x'.repeat(1100) } })).rejects.toMatchObject(invalid);
+    await expect(create({ hiddenDetails: { nested: { a: 'b' } } })).rejects.toMatchObject(invalid);
+    await expect(create({ hiddenDetails: '[1,2]' })).rejects.toMatchObject(invalid);
+  });
+
+  it('defaults the expiry to 5 minutes, caps it at 60 and refuses one in the past', async () => {
+    const byDefault = await create({});
+    expect(byDefault.expirationDate.getTime()).toBe(env.now() + 5 * 60_000);
+    const hour = await create({ expirationDate: new Date(env.now() + 60 * 60_000) });
+    expect(hour.expirationDate.getTime()).toBe(env.now() + 60 * 60_000);
+    await expect(create({ expirationDate: new Date(env.now() + 61 * 60_000) })).rejects.toMatchObject(invalid);
+    await expect(create({ expirationDate: new Date(env.now() - 1000) })).rejects.toMatchObject(invalid);
+  });
+
+  it('refuses a challenge for an unverified factor with 60318', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const factor = await env.emulator
+      .client()
+      .verify.v2.services(user.serviceSid)
+      .entities(user.identity)
+      .newFactors.create({
+        friendlyName: 'not yet verified',
+        factorType: 'push',
+        'binding.alg': 'ES256',
+        'binding.publicKey': publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+        'config.appId': 'com.example.app',
+        'config.notificationPlatform': 'none',
+      });
+    expect(factor.status).toBe('unverified');
+    await expect(create({ factorSid: factor.sid })).rejects.toMatchObject({ status: 403, code: 60318 });
+  });
+
+  it('answers 20404 for a factor of another entity', async () => {
+    const other = await env.emulator.device().register({ serviceSid: user.serviceSid, identity: 'user-0009-abcdef' });
+    await expect(create({ factorSid: other.factorSid })).rejects.toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('allows 3 notifications per challenge, then 60309', async () => {
+    const challenge = await create({});
+    const notifications = challengesOf(env.emulator, user)(challenge.sid).notifications;
+    for (let i = 0; i < 3; i += 1) expect((await notifications.create({ ttl: 60 })).challengeSid).toBe(challenge.sid);
+    await expect(notifications.create({ ttl: 60 })).rejects.toMatchObject({ code: 60309 });
+  });
+});
+
+describe('factor limits', () => {
+  it('allows 20 push factors per entity, then 60315', async () => {
+    const identity = 'user-0020-abcdef';
+    for (let i = 0; i < 20; i += 1) await env.emulator.device().register({ serviceSid: user.serviceSid, identity });
+    await expect(env.emulator.device().register({ serviceSid: user.serviceSid, identity })).rejects.toMatchObject({
+      status: 400,
+      code: 60315,
+    });
+  });
+
+  it('keeps access token TTLs within 60 to 300 seconds', async () => {
+    const tokens = env.emulator.client().verify.v2.services(user.serviceSid).accessTokens;
+    const make = (ttl: number) => tokens.create({ identity: 'user-0003-abcdef', factorType: 'push', ttl });
+    expect((await make(300)).ttl).toBe(300);
+    await expect(make(59)).rejects.toMatchObject(invalid);
+    await expect(make(301)).rejects.toMatchObject(invalid);
+  });
+
+  it('lists, fetches and deletes factors', async () => {
+    const factors = env.emulator.client().verify.v2.services(user.serviceSid).entities(user.identity).factors;
+    expect((await factors(user.factorSid).fetch()).status).toBe('verified');
+    expect(await factors(user.factorSid).remove()).toBe(true);
+    expect(await factors.list()).toEqual([]);
+    await expect(factors(user.factorSid).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
+  });
+});
+
+describe('auth and routing', () => {
+  it('answers 401 with 20003 to a wrong auth token', async () => {
+    const wrongToken = emulatorClient(env.emulator.url, env.emulator.accountSid, 'not-the-token');
+    await expect(wrongToken.verify.v2.services(user.serviceSid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
+    const basic = Buffer.from(`${env.emulator.accountSid}:wrong`).toString('base64');
+    const response = await fetch(`${env.emulator.url}/v2/Services/${user.serviceSid}`, { headers: { Authorization: `Basic ${basic}` } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 20003, status: 401, more_info: 'https://www.twilio.com/docs/errors/20003' });
+    const none = await fetch(`${env.emulator.url}/v2/Services/${user.serviceSid}`);
+    expect(none.status).toBe(401);
+  });
+
+  it('answers 20404 to unknown routes and malformed SIDs', async () => {
+    const basic = Buffer.from(`${env.emulator.accountSid}:${env.emulator.authToken}`).toString('base64');
+    const get = (path: string) => fetch(env.emulator.url + path, { headers: { Authorization: `Basic ${basic}` } });
+    for (const path of ['/v2/Nothing', `/v2/Services/VA123`, `/v2/Services/${user.serviceSid}/Entities/${user.identity}/Challenges/YF${'0'.repeat(32)}`, `/v2/Services/${user.serviceSid}%2F..`]) {
+      const response = await get(path);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ code: 20404, status: 404 });
+    }
+  });
+
+  it('pages lists with absolute next_page_url links the SDK follows', async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      sids.push((await create({})).sid);
+      env.advance(1000);
+    }
+    const all = await challengesOf(env.emulator, user).list({ order: 'desc', pageSize: 2 });
+    expect(all.map((c) => c.sid)).toEqual([...sids].reverse());
+    const page = await challengesOf(env.emulator, user).page({ pageSize: 2 });
+    expect(page.nextPageUrl?.startsWith(`${env.emulator.url}/v2/Services/`)).toBe(true);
+    expect(env.emulator.calls({ operation: 'listChallenges' }).map((c) => c.params['Page'] ?? '0')).toEqual(['0', '1', '2', '0']);
+  });
+});
