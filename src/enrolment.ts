@@ -1,0 +1,174 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { VerifyPushError, isVerifyPushError } from './errors.js';
+import { assertSid } from './sids.js';
+import type { PushFactor, VerifyApi } from './verify-api.js';
+
+/** The request as these handlers read it; an Express `Request` satisfies it. */
+export interface EnrolmentRequest extends IncomingMessage {
+  user?: unknown;
+  params?: Record<string, string | undefined>;
+}
+
+export type EnrolmentMiddleware = (
+  req: EnrolmentRequest,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+export interface EnrolmentDeps<User = unknown> {
+  api: Pick<VerifyApi, 'createAccessToken' | 'listPushFactors' | 'deleteFactor'>;
+  serviceSid: string;
+  /** The Verify identity of a signed-in user (the same function the strategy uses). */
+  identityOf(user: User, req: EnrolmentRequest): Promise<string>;
+  /** The signed-in user (first factor passed), or a falsy value. Usually `req.user`. */
+  getUser(req: EnrolmentRequest): User | null | undefined | false;
+}
+
+export interface AccessTokenOptions<User = unknown> {
+  /**
+   * Name of the factor the device will create, shown in factor lists. A string, or a function of the user and
+   * request. Default: none (the device app names it). Never taken from the request as sent by the client.
+   */
+  factorFriendlyName?: string | ((user: User, req: EnrolmentRequest) => string | undefined);
+  /** Token lifetime in seconds, 60–300 (Twilio's range). Default Twilio's (60). */
+  ttlSeconds?: number;
+}
+
+export interface EnrolmentToken {
+  token: string;
+  identity: string;
+  serviceSid: string;
+  factorType: 'push';
+  /** seconds */
+  ttl: number;
+}
+
+export interface FactorSummary {
+  sid: string;
+  friendlyName: string;
+  status: 'unverified' | 'verified';
+  /** ISO 8601 */
+  dateCreated: string;
+}
+
+export interface EnrolmentHandlers<User = unknown> {
+  /** POST handler: an enrolment access token for the signed-in user, as JSON. */
+  accessToken(options?: AccessTokenOptions<User>): EnrolmentMiddleware;
+  /** GET handler: the signed-in user's push factors, as JSON `{ factors: [...] }`. */
+  listFactors(): EnrolmentMiddleware;
+  /** DELETE handler for a route with a `:factorSid` parameter (or `param`): removes one of the user's factors. */
+  deleteFactor(options?: { param?: string }): EnrolmentMiddleware;
+  /** The same operations as plain functions, for apps that build their own routes. */
+  issueAccessToken(req: EnrolmentRequest, options?: AccessTokenOptions<User>): Promise<EnrolmentToken>;
+  factorsOf(req: EnrolmentRequest): Promise<FactorSummary[]>;
+  removeFactor(req: EnrolmentRequest, factorSid: string): Promise<void>;
+}
+
+/**
+ * Helpers for the device-enrolment side (F7). Everything is scoped to the *signed-in* user: the identity
+ * always comes from `identityOf(getUser(req))`, never from the body, query or headers, so one user can
+ * never mint a token for, list, or delete another user's factors.
+ */
+export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User>): EnrolmentHandlers<User> {
+  const serviceSid = assertSid('service', deps.serviceSid, 'serviceSid');
+
+  async function currentIdentity(req: EnrolmentRequest): Promise<{ user: User; identity: string }> {
+    const user = deps.getUser(req);
+    if (user === null || user === undefined || user === false) {
+      throw new VerifyPushError('NOT_AUTHENTICATED', 'Sign in before managing push devices.');
+    }
+    return { user, identity: await deps.identityOf(user, req) };
+  }
+
+  async function issueAccessToken(req: EnrolmentRequest, options: AccessTokenOptions<User> = {}): Promise<EnrolmentToken> {
+    checkTtl(options.ttlSeconds);
+    const { user, identity } = await currentIdentity(req);
+    const friendly = options.factorFriendlyName;
+    const factorFriendlyName = typeof friendly === 'function' ? friendly(user, req) : friendly;
+    const minted = await deps.api.createAccessToken(identity, {
+      ...(factorFriendlyName === undefined ? {} : { factorFriendlyName }),
+      ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
+    });
+    return { token: minted.token, identity, serviceSid, factorType: 'push', ttl: minted.ttl };
+  }
+
+  async function factorsOf(req: EnrolmentRequest): Promise<FactorSummary[]> {
+    const { identity } = await currentIdentity(req);
+    return (await deps.api.listPushFactors(identity)).map(summary);
+  }
+
+  async function removeFactor(req: EnrolmentRequest, factorSid: string): Promise<void> {
+    // Pattern first: a client-supplied value never reaches a request path unchecked.
+    assertSid('factor', factorSid, 'factor sid');
+    const { identity } = await currentIdentity(req);
+    // Twilio scopes the delete to the user's entity anyway; checking the user's own list first means we never
+    // even ask Twilio to delete a factor that is not theirs.
+    const own = await deps.api.listPushFactors(identity);
+    if (!own.some((factor) => factor.sid === factorSid)) {
+      throw new VerifyPushError('NO_PUSH_FACTOR', 'You have no such push device.', { status: 404 });
+    }
+    await deps.api.deleteFactor(identity, factorSid);
+  }
+
+  return {
+    accessToken(options = {}) {
+      checkTtl(options.ttlSeconds);
+      return middleware(async (req, res) => sendJson(res, 200, { ...(await issueAccessToken(req, options)) }));
+    },
+    listFactors() {
+      return middleware(async (req, res) => sendJson(res, 200, { factors: await factorsOf(req) }));
+    },
+    deleteFactor(options = {}) {
+      const param = options.param ?? 'factorSid';
+      return middleware(async (req, res) => {
+        await removeFactor(req, req.params?.[param] ?? '');
+        res.statusCode = 204;
+        res.setHeader('Cache-Control', 'no-store');
+        res.end();
+      });
+    },
+    issueAccessToken,
+    factorsOf,
+    removeFactor,
+  };
+}
+
+function checkTtl(ttlSeconds: number | undefined): void {
+  if (ttlSeconds === undefined) return;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60 || ttlSeconds > 300) {
+    throw new VerifyPushError('INVALID_OPTION', 'The access token option `ttlSeconds` must be an integer from 60 to 300.');
+  }
+}
+
+function summary(factor: PushFactor): FactorSummary {
+  return {
+    sid: factor.sid,
+    friendlyName: factor.friendlyName,
+    status: factor.status,
+    dateCreated: factor.dateCreated.toISOString(),
+  };
+}
+
+/** Our own errors become small JSON answers; anything unexpected goes to the app's error handler. */
+function middleware(handle: (req: EnrolmentRequest, res: ServerResponse) => Promise<void>): EnrolmentMiddleware {
+  return (req, res, next) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!isVerifyPushError(error) || res.headersSent) {
+        next(error);
+        return;
+      }
+      if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.ceil(error.retryAfter)));
+      sendJson(res, error.status, { error: error.code });
+    });
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: object): void {
+  const payload = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  // Tokens and device lists are per user: no shared cache may keep them.
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(payload);
+}

@@ -1,0 +1,289 @@
+import { VerifyPushError } from '../errors.js';
+import type {
+  ChallengeListener,
+  ChallengeRecord,
+  ChallengeStatus,
+  ChallengeStore,
+  CounterResult,
+} from './types.js';
+
+export interface MemoryChallengeStoreOptions {
+  /** Source of "now" in ms since epoch. Default `Date.now`; tests pass a fake clock. */
+  clock?: () => number;
+  /**
+   * How often expired entries are swept out, in ms. Default 60000; 0 turns the sweep off (entries still
+   * expire on read, they just keep their memory until read). The timer never keeps the process alive.
+   */
+  sweepIntervalMs?: number;
+  /**
+   * Upper bound on stored entries of all kinds (records, active pointers, counters, claims). Default
+   * unlimited. When full, writes that would add a new key reject with STORE_ERROR (failing closed) instead
+   * of evicting: evicting could drop a pending login or a rate-limit counter an attacker wants gone.
+   */
+  maxEntries?: number;
+  /**
+   * Told when a subscriber throws or rejects. Default: ignored, because a listener's fault must never
+   * fail the write that triggered it or starve the other listeners.
+   */
+  onListenerError?: (error: unknown, challengeSid: string) => void;
+}
+
+/** Something that expires: each map stores one small object per key, with its deadline inline. */
+interface Timed {
+  expiresAt: number;
+}
+interface RecordEntry extends Timed {
+  record: Readonly<ChallengeRecord>;
+}
+interface PointerEntry extends Timed {
+  challengeSid: string;
+}
+interface CounterEntry extends Timed {
+  count: number;
+}
+
+export interface MemoryStoreStats {
+  records: number;
+  active: number;
+  counters: number;
+  claims: number;
+  /** Challenge sids with at least one subscriber. */
+  subscribedChallenges: number;
+  /** Total subscribers over all challenges. */
+  listeners: number;
+}
+
+const DEFAULT_SWEEP_MS = 60_000;
+
+/**
+ * The default ChallengeStore: everything in this process's memory. Right for a single app instance; use a
+ * shared store (Redis) when several instances serve the same users, or a webhook received by one instance
+ * could not complete a login waiting on another.
+ *
+ * Atomicity comes from JavaScript's single thread: every method reads and writes without an `await` in
+ * between, so no other caller can interleave.
+ */
+export class MemoryChallengeStore implements ChallengeStore {
+  private readonly clock: () => number;
+  private readonly maxEntries: number;
+  private readonly onListenerError: ((error: unknown, challengeSid: string) => void) | undefined;
+  private readonly records = new Map<string, RecordEntry>();
+  private readonly active = new Map<string, PointerEntry>();
+  private readonly counters = new Map<string, CounterEntry>();
+  /** Claims only need their deadline. */
+  private readonly claims = new Map<string, number>();
+  private readonly listeners = new Map<string, Set<ChallengeListener>>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(options: MemoryChallengeStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+    this.onListenerError = options.onListenerError;
+    const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
+    if (!(Number.isFinite(sweepMs) && sweepMs >= 0)) {
+      throw new VerifyPushError('INVALID_OPTION', 'sweepIntervalMs must be a number of ms, 0 or more.');
+    }
+    if (!(this.maxEntries > 0)) {
+      throw new VerifyPushError('INVALID_OPTION', 'maxEntries must be a positive number.');
+    }
+    if (sweepMs > 0) {
+      this.sweeper = setInterval(() => this.sweep(), sweepMs);
+      // A store must never be the reason a process (or a test run) cannot exit.
+      this.sweeper.unref();
+    }
+  }
+
+  async get(challengeSid: string): Promise<ChallengeRecord | undefined> {
+    const entry = this.liveRecord(challengeSid);
+    // A copy, so a caller editing what it read cannot change the store without compareAndSet.
+    return entry === undefined ? undefined : { ...entry.record };
+  }
+
+  async set(record: ChallengeRecord, ttlMs: number): Promise<void> {
+    const expiresAt = this.deadline(ttlMs);
+    this.makeRoom(this.records, record.challengeSid);
+    const stored = Object.freeze({ ...record });
+    this.records.set(record.challengeSid, { record: stored, expiresAt });
+    this.notify(stored);
+  }
+
+  async compareAndSet(
+    challengeSid: string,
+    expectedStatus: ChallengeStatus,
+    next: ChallengeRecord,
+    ttlMs: number,
+  ): Promise<boolean> {
+    if (next.challengeSid !== challengeSid) {
+      throw new VerifyPushError('STORE_ERROR', 'compareAndSet was given a record for another challenge.');
+    }
+    const expiresAt = this.deadline(ttlMs);
+    // No await between this read and the write below: that is what makes it atomic.
+    const current = this.liveRecord(challengeSid);
+    if (current === undefined || current.record.status !== expectedStatus) return false;
+    const stored = Object.freeze({ ...next });
+    this.records.set(challengeSid, { record: stored, expiresAt });
+    this.notify(stored);
+    return true;
+  }
+
+  async delete(challengeSid: string): Promise<void> {
+    this.records.delete(challengeSid);
+  }
+
+  async getActive(identity: string): Promise<string | undefined> {
+    const entry = this.active.get(identity);
+    if (entry === undefined) return undefined;
+    if (this.expired(entry)) {
+      this.active.delete(identity);
+      return undefined;
+    }
+    return entry.challengeSid;
+  }
+
+  async setActive(identity: string, challengeSid: string, ttlMs: number): Promise<void> {
+    const expiresAt = this.deadline(ttlMs);
+    this.makeRoom(this.active, identity);
+    this.active.set(identity, { challengeSid, expiresAt });
+  }
+
+  async increment(key: string, windowMs: number): Promise<CounterResult> {
+    const resetAt = this.deadline(windowMs);
+    const entry = this.counters.get(key);
+    // Fixed window: the first hit after the window ended starts a new one.
+    if (entry !== undefined && !this.expired(entry)) {
+      entry.count += 1;
+      return { count: entry.count, resetAt: entry.expiresAt };
+    }
+    this.makeRoom(this.counters, key);
+    this.counters.set(key, { count: 1, expiresAt: resetAt });
+    return { count: 1, resetAt };
+  }
+
+  async count(key: string): Promise<number> {
+    const entry = this.counters.get(key);
+    if (entry === undefined) return 0;
+    if (this.expired(entry)) {
+      this.counters.delete(key);
+      return 0;
+    }
+    return entry.count;
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const expiresAt = this.deadline(ttlMs);
+    const current = this.claims.get(key);
+    if (current !== undefined && current > this.clock()) return false;
+    this.makeRoom(this.claims, key);
+    this.claims.set(key, expiresAt);
+    return true;
+  }
+
+  subscribe(challengeSid: string, listener: ChallengeListener): () => void {
+    let set = this.listeners.get(challengeSid);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(challengeSid, set);
+    }
+    set.add(listener);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      const current = this.listeners.get(challengeSid);
+      if (current === undefined) return;
+      current.delete(listener);
+      // Drop empty sets: thousands of short-lived waiting browsers must not leave a key each behind.
+      if (current.size === 0) this.listeners.delete(challengeSid);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.listeners.clear();
+  }
+
+  /** Remove every expired entry now. The periodic sweep calls this; tests and benchmarks may too. */
+  sweep(): void {
+    const now = this.clock();
+    for (const [key, entry] of this.records) if (entry.expiresAt <= now) this.records.delete(key);
+    for (const [key, entry] of this.active) if (entry.expiresAt <= now) this.active.delete(key);
+    for (const [key, entry] of this.counters) if (entry.expiresAt <= now) this.counters.delete(key);
+    for (const [key, expiresAt] of this.claims) if (expiresAt <= now) this.claims.delete(key);
+  }
+
+  /** Sizes of the internal maps (expired entries included until swept): for leak tests and benchmarks. */
+  stats(): MemoryStoreStats {
+    let listeners = 0;
+    for (const set of this.listeners.values()) listeners += set.size;
+    return {
+      records: this.records.size,
+      active: this.active.size,
+      counters: this.counters.size,
+      claims: this.claims.size,
+      subscribedChallenges: this.listeners.size,
+      listeners,
+    };
+  }
+
+  private liveRecord(challengeSid: string): RecordEntry | undefined {
+    const entry = this.records.get(challengeSid);
+    if (entry === undefined) return undefined;
+    if (this.expired(entry)) {
+      this.records.delete(challengeSid);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private expired(entry: Timed): boolean {
+    return entry.expiresAt <= this.clock();
+  }
+
+  private deadline(ttlMs: number): number {
+    if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
+      throw new VerifyPushError('STORE_ERROR', 'A store TTL must be a positive number of ms.');
+    }
+    return this.clock() + ttlMs;
+  }
+
+  private entryCount(): number {
+    return this.records.size + this.active.size + this.counters.size + this.claims.size;
+  }
+
+  /** Refuse a new key when full, after first trying to reclaim expired entries. */
+  private makeRoom(map: Map<string, unknown>, key: string): void {
+    if (map.has(key) || this.entryCount() < this.maxEntries) return;
+    this.sweep();
+    if (this.entryCount() >= this.maxEntries) {
+      throw new VerifyPushError('STORE_ERROR', 'The memory challenge store is full (maxEntries).');
+    }
+  }
+
+  private notify(record: Readonly<ChallengeRecord>): void {
+    const set = this.listeners.get(record.challengeSid);
+    if (set === undefined) return;
+    // Iterate over a snapshot: listeners commonly unsubscribe themselves when told.
+    for (const listener of [...set]) {
+      try {
+        // Each listener gets its own copy, like the `get` caller does.
+        const result: unknown = listener({ ...record });
+        if (isThenable(result)) result.then(undefined, (error: unknown) => this.listenerFailed(error, record));
+      } catch (error) {
+        this.listenerFailed(error, record);
+      }
+    }
+  }
+
+  private listenerFailed(error: unknown, record: Readonly<ChallengeRecord>): void {
+    try {
+      this.onListenerError?.(error, record.challengeSid);
+    } catch {
+      // The error reporter failing is no reason to fail the write either.
+    }
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

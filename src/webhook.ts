@@ -1,0 +1,297 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import twilio from 'twilio';
+import { VerifyPushError, isVerifyPushError } from './errors.js';
+import { isSid } from './sids.js';
+import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
+import type { TwilioChallenge, VerifyApi } from './verify-api.js';
+import { contentKind, formParams, jsonParams, obtainBody, type MaybeParsedRequest } from './webhook-body.js';
+
+export interface WebhookDeps {
+  /** Only the confirming fetch is used: the webhook's own claims are never trusted. */
+  api: Pick<VerifyApi, 'fetchChallenge'>;
+  store: ChallengeStore;
+  accountSid: string;
+  serviceSid: string;
+  /** The Twilio auth token the signatures are made with. */
+  authToken: string;
+  clock: () => number;
+  /** Checks the fetched challenge against the record and compare-and-sets the outcome. */
+  settle: (record: ChallengeRecord, challenge: TwilioChallenge) => Promise<ChallengeRecord>;
+}
+
+export interface WebhookOptions {
+  /**
+   * The exact public URL Twilio calls, as configured on the Verify service's webhook (scheme, host, port,
+   * path). Required. Signatures are checked against this URL, never one rebuilt from `Host` or
+   * `X-Forwarded-*` headers, which the sender controls.
+   */
+  url: string;
+  /** Largest body accepted, in bytes. Default 16384 (16 KiB); Twilio's events are a few hundred bytes. */
+  maxBodyBytes?: number;
+}
+
+export type WebhookMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+const MAX_BODY_BYTES_LIMIT = 1024 * 1024;
+/** How long a delivery id is remembered. Guess: Twilio does not retry a delivery a day later. */
+const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * Time allowed for the confirming fetch, retries included.
+ * Guess: Twilio waits about 15 s for a webhook answer; answering within that keeps its retry (if any) useful.
+ */
+const CONFIRM_BUDGET_MS = 10_000;
+const CHALLENGE_EVENTS = new Set(['challenge.approved', 'challenge.denied']);
+/** Guess: Twilio's `uuid` is a UUID; anything that is not a short token of this shape is not from Twilio. */
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+type Outcome = 'settled' | 'ignored' | 'duplicate';
+
+/**
+ * The webhook endpoint for Twilio Verify's challenge events (mount it with `strategy.webhook({ url })`).
+ *
+ * It treats a webhook as a signed *hint*: after checking the signature it confirms the challenge with a fetch
+ * from Twilio and lets `settle` record the outcome in the store, which wakes the waiting login request.
+ * It never logs anyone in and never reads a session: Twilio's request carries no user cookie.
+ */
+export function createWebhookHandler(deps: WebhookDeps, options: WebhookOptions): WebhookMiddleware {
+  const url = checkUrl(options?.url);
+  const maxBodyBytes = checkMaxBodyBytes(options?.maxBodyBytes);
+  // An empty token would let anyone compute a valid signature (HMAC with an empty key).
+  if (typeof deps.authToken !== 'string' || deps.authToken.length === 0) {
+    throw new VerifyPushError('INVALID_OPTION', 'The webhook needs the Twilio authToken to check signatures.');
+  }
+  const config: HandlerConfig = { deps, url, maxBodyBytes };
+  return function verifyPushWebhook(req, res, next) {
+    handleWebhook(config, req as MaybeParsedRequest, res).then(
+      (answer) => send(res, answer),
+      (error: unknown) => {
+        if (isVerifyPushError(error)) send(res, { status: error.status, body: { error: error.code } });
+        else next(error);
+      },
+    );
+  };
+}
+
+interface HandlerConfig {
+  deps: WebhookDeps;
+  url: string;
+  maxBodyBytes: number;
+}
+
+interface Answer {
+  status: number;
+  body: Record<string, string>;
+}
+
+function checkUrl(value: unknown): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.hash !== '') {
+    throw new VerifyPushError(
+      'INVALID_OPTION',
+      'The webhook option `url` must be the absolute http(s) URL Twilio calls, exactly as configured on the service.',
+    );
+  }
+  return value as string;
+}
+
+function checkMaxBodyBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_BODY_BYTES;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1024 || value > MAX_BODY_BYTES_LIMIT) {
+    throw new VerifyPushError('INVALID_OPTION', 'The webhook option `maxBodyBytes` must be an integer from 1024 to 1048576.');
+  }
+  return value;
+}
+
+function signatureInvalid(message: string): VerifyPushError {
+  return new VerifyPushError('WEBHOOK_SIGNATURE_INVALID', message);
+}
+
+function bodyInvalid(message: string): VerifyPushError {
+  return new VerifyPushError('WEBHOOK_BODY_INVALID', message);
+}
+
+/**
+ * The URL Twilio signed: our configured URL with the query string actually received (Twilio adds
+ * `bodySHA256` there for JSON bodies). Host, scheme and path never come from the request.
+ */
+function signedUrl(configured: string, req: MaybeParsedRequest): string {
+  const received = req.originalUrl ?? req.url ?? '';
+  const queryStart = received.indexOf('?');
+  if (queryStart === -1) return configured;
+  const base = configured.includes('?') ? configured.slice(0, configured.indexOf('?')) : configured;
+  return base + received.slice(queryStart);
+}
+
+/**
+ * Signature first, content second: nothing in an unauthenticated body is looked at beyond its syntax
+ * (a form body has to be split into parameters to check its signature; a JSON body is parsed only after).
+ */
+async function authenticatedEvent(config: HandlerConfig, req: MaybeParsedRequest): Promise<Record<string, unknown>> {
+  const kind = contentKind(req);
+  const body = await obtainBody(req, config.maxBodyBytes);
+  const url = signedUrl(config.url, req);
+  const token = config.deps.authToken;
+
+  if (kind === 'form') {
+    const params = formParams(body);
+    const signature = signatureHeader(req);
+    if (!safely(() => twilio.validateRequest(token, signature, url, params))) {
+      throw signatureInvalid('Bad X-Twilio-Signature.');
+    }
+    return params;
+  }
+
+  // A JSON body is signed through its hash in the URL, so we need its exact bytes.
+  if (!('raw' in body)) {
+    throw bodyInvalid('A JSON webhook needs the raw body: mount the webhook before express.json(), or keep req.rawBody.');
+  }
+  const signature = signatureHeader(req);
+  if (!safely(() => new URL(url).searchParams.has('bodySHA256'))) {
+    throw signatureInvalid('A JSON webhook must be signed through bodySHA256 in its URL.');
+  }
+  if (!safely(() => twilio.validateRequestWithBody(token, signature, url, body.raw.toString('utf8')))) {
+    throw signatureInvalid('Bad X-Twilio-Signature or body hash.');
+  }
+  return jsonParams(body.raw);
+}
+
+function signatureHeader(req: MaybeParsedRequest): string {
+  const signature = req.headers['x-twilio-signature'];
+  if (typeof signature !== 'string' || signature === '') throw signatureInvalid('Missing X-Twilio-Signature.');
+  return signature;
+}
+
+/** twilio's validators throw on URLs they cannot parse: that is a failed check, not a crash. */
+function safely(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
+/** A field we act on: absent, or a string. Anything else in a signed body is still malformed. */
+function field(event: Record<string, unknown>, name: string): string | undefined {
+  const value = event[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw bodyInvalid(`Webhook field ${name} must be a string.`);
+  return value;
+}
+
+/** Store failures become STORE_ERROR (503), so Twilio may retry and nothing is half-done. */
+async function fromStore<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (isVerifyPushError(error)) throw error;
+    throw new VerifyPushError('STORE_ERROR', 'The challenge store failed.', { cause: error });
+  }
+}
+
+async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res: ServerResponse): Promise<Answer> {
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'POST');
+    return { status: 405, body: { error: 'WEBHOOK_BODY_INVALID' } };
+  }
+  const { deps } = config;
+  const event = await authenticatedEvent(config, req);
+
+  // Events for another account or service are someone else's business (a shared endpoint, a
+  // misconfigured service): acknowledge them so Twilio does not retry, and change nothing.
+  if (field(event, 'account_sid') !== deps.accountSid || field(event, 'service_sid') !== deps.serviceSid) {
+    return ignored();
+  }
+  if (!CHALLENGE_EVENTS.has(field(event, 'type') ?? '')) return ignored();
+
+  const challengeSid = field(event, 'challenge_sid');
+  // Checked before any store or network use, so the value can never steer a request path.
+  if (!isSid('challenge', challengeSid)) throw bodyInvalid('Webhook challenge_sid is not a challenge sid.');
+  const uuid = field(event, 'uuid');
+  if (uuid !== undefined && !DELIVERY_ID.test(uuid)) throw bodyInvalid('Webhook uuid is malformed.');
+
+  // Dedupe on the delivery id. The claim is taken up front so that two copies arriving together cause one
+  // fetch, not two. A claim cannot be released, so a failed attempt instead bumps a retry counter that is
+  // part of the claim key: Twilio's retry of a delivery we failed gets a fresh claim and is processed,
+  // while a copy of a delivery that succeeded (or is in progress) finds the claim taken and is a no-op.
+  // Guess: the uuid stays the same across Twilio's retries of one delivery.
+  const claimKey = uuid === undefined ? undefined : await deliveryClaimKey(deps.store, uuid);
+  if (claimKey !== undefined && !(await fromStore(deps.store.claim(claimKey, DEDUPE_TTL_MS)))) {
+    return { status: 200, body: { result: 'duplicate' satisfies Outcome } };
+  }
+  try {
+    return await confirmAndSettle(deps, event, challengeSid);
+  } catch (error) {
+    if (uuid !== undefined && (!isVerifyPushError(error) || error.status >= 500)) {
+      await allowRetry(deps.store, uuid);
+    }
+    throw error;
+  }
+}
+
+function ignored(): Answer {
+  return { status: 200, body: { result: 'ignored' satisfies Outcome } };
+}
+
+async function deliveryClaimKey(store: ChallengeStore, uuid: string): Promise<string> {
+  const failures = await fromStore(store.count(`webhook-retry:${uuid}`));
+  return failures === 0 ? `webhook:${uuid}` : `webhook:${uuid}:${failures}`;
+}
+
+async function allowRetry(store: ChallengeStore, uuid: string): Promise<void> {
+  try {
+    await store.increment(`webhook-retry:${uuid}`, DEDUPE_TTL_MS);
+  } catch {
+    // The store is likely what failed. The delivery then stays claimed; the login still completes by polling.
+  }
+}
+
+async function confirmAndSettle(
+  deps: WebhookDeps,
+  event: Record<string, unknown>,
+  challengeSid: string,
+): Promise<Answer> {
+  const record = await fromStore(deps.store.get(challengeSid));
+  // Unknown (never ours, or long gone) and already-settled challenges cost no Twilio call.
+  if (record === undefined || record.serviceSid !== deps.serviceSid || record.status !== 'pending') return ignored();
+  // The event must describe the challenge we recorded. Guess: Twilio always sends entity_identity and
+  // factor_sid; when absent, the confirming fetch (made with the record's identity) is the check.
+  const identity = field(event, 'entity_identity');
+  const factorSid = field(event, 'factor_sid');
+  if ((identity !== undefined && identity !== record.identity) || (factorSid !== undefined && factorSid !== record.factorSid)) {
+    return ignored();
+  }
+
+  let challenge: TwilioChallenge;
+  try {
+    challenge = await deps.api.fetchChallenge(record.identity, challengeSid, deps.clock() + CONFIRM_BUDGET_MS);
+  } catch (error) {
+    // Twilio no longer knowing the challenge will not change on a retry.
+    if (isVerifyPushError(error) && error.code === 'CHALLENGE_NOT_FOUND') return ignored();
+    throw error;
+  }
+  try {
+    await deps.settle(record, challenge);
+  } catch (error) {
+    if (isVerifyPushError(error) && error.status < 500) return ignored();
+    throw error;
+  }
+  return { status: 200, body: { result: 'settled' satisfies Outcome } };
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  if (res.headersSent) return;
+  const payload = JSON.stringify(answer.body);
+  res.statusCode = answer.status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.setHeader('Cache-Control', 'no-store');
+  // After refusing an oversized body we may not have read it all: do not reuse the connection.
+  if (answer.status === 413) res.setHeader('Connection', 'close');
+  res.end(payload);
+}
