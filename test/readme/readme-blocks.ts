@@ -1,0 +1,40 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The README's code blocks marked `<!-- readme-test: NAME -->`, by name. */
+export function readmeBlocks(): Map<string, string> {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const blocks = new Map<string, string>();
+  const marked = /<!-- readme-test: ([\w-]+) -->\s*```\w*\n([\s\S]*?)```/g;
+  for (const match of readme.matchAll(marked)) blocks.set(match[1]!, match[2]!);
+  return blocks;
+}
+
+export function readmeBlock(name: string): string {
+  const block = readmeBlocks().get(name);
+  if (block === undefined) throw new Error(`README.md has no code block marked "readme-test: ${name}"`);
+  return block;
+}
+
+/**
+ * Replace one exact piece of a README sample, failing loudly when the README no longer contains it, so the
+ * test can never silently drift from what the README shows.
+ */
+export function replaceExactly(source: string, find: string, replacement: string): string {
+  if (!source.includes(find)) throw new Error(`README sample no longer contains: ${find}`);
+  return source.replace(find, replacement);
+}
+
+/**
+ * Write generated files under test-output/ (inside the package, so `passport-twilio-verify-push` resolves
+ * to the built package through its own exports map, exactly as in a user's app).
+ */
+export function writeGenerated(relativePath: string, source: string): string {
+  const path = join(repoRoot, 'test-output', relativePath);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, source);
+  return path;
+}
