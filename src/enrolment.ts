@@ -6,7 +6,8 @@ import type { PushFactor, VerifyApi } from './verify-api.js';
 /** The request as these handlers read it; an Express `Request` satisfies it. */
 export interface EnrolmentRequest extends IncomingMessage {
   user?: unknown;
-  params?: Record<string, string | undefined>;
+  /** Route parameters. Typed loosely because Express 5 allows arrays; a non-string sid is refused below. */
+  params?: Record<string, unknown>;
 }
 
 export type EnrolmentMiddleware = (
@@ -121,7 +122,8 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
     deleteFactor(options = {}) {
       const param = options.param ?? 'factorSid';
       return middleware(async (req, res) => {
-        await removeFactor(req, req.params?.[param] ?? '');
+        const factorSid = req.params?.[param];
+        await removeFactor(req, typeof factorSid === 'string' ? factorSid : '');
         res.statusCode = 204;
         res.setHeader('Cache-Control', 'no-store');
         res.end();

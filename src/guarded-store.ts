@@ -1,0 +1,43 @@
+import { isVerifyPushError, VerifyPushError } from './errors.js';
+import type { ChallengeStore } from './stores/types.js';
+
+function storeError(error: unknown): VerifyPushError {
+  if (isVerifyPushError(error)) return error;
+  return new VerifyPushError('STORE_ERROR', 'The challenge store failed.', { cause: error });
+}
+
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw storeError(error);
+  }
+}
+
+/**
+ * The app's store with every failure turned into a STORE_ERROR, so an outage of Redis (or a bug in a custom
+ * store) reaches the app as one stable code, and the flow fails closed instead of crashing.
+ */
+export function guardStore(store: ChallengeStore): ChallengeStore {
+  return {
+    get: (sid) => guard(() => store.get(sid)),
+    set: (record, ttlMs) => guard(() => store.set(record, ttlMs)),
+    compareAndSet: (sid, expected, next, ttlMs) => guard(() => store.compareAndSet(sid, expected, next, ttlMs)),
+    delete: (sid) => guard(() => store.delete(sid)),
+    getActive: (identity) => guard(() => store.getActive(identity)),
+    setActive: (identity, sid, ttlMs) => guard(() => store.setActive(identity, sid, ttlMs)),
+    increment: (key, windowMs) => guard(() => store.increment(key, windowMs)),
+    count: (key) => guard(() => store.count(key)),
+    claim: (key, ttlMs) => guard(() => store.claim(key, ttlMs)),
+    subscribe: (sid, listener) => {
+      try {
+        return store.subscribe(sid, listener);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    close: async () => {
+      await guard(async () => store.close?.());
+    },
+  };
+}

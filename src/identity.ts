@@ -1,0 +1,46 @@
+import { createHmac } from 'node:crypto';
+import { VerifyPushError } from './errors.js';
+import { assertIdentity } from './sids.js';
+
+/** Shortest accepted `identitySecret`: 32 characters, enough key material for HMAC-SHA256. */
+export const MIN_IDENTITY_SECRET_LENGTH = 32;
+
+/**
+ * The default Verify identity: HMAC-SHA256(identitySecret, userId) as 64 hex characters.
+ *
+ * Why an HMAC and not the user id or a plain hash: the identity is stored by Twilio and shown in its
+ * console and logs, so it must not be PII (Twilio's rule). A plain SHA-256 of a small, guessable id space
+ * (1, 2, 3… or e-mail addresses) can be reversed by hashing candidates; a keyed hash cannot without the
+ * secret. The result is stable for a user as long as the secret does not change (changing it orphans every
+ * enrolled device, so treat it like a database key, not like a session secret that rotates).
+ */
+export function hmacIdentity(secret: string, userId: string): string {
+  return createHmac('sha256', secret).update(userId, 'utf8').digest('hex');
+}
+
+/** Checks an identity produced at request time (default or the app's override). */
+export function checkIdentity(value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new VerifyPushError('INVALID_IDENTITY', 'The identity option must return a string.');
+  }
+  return assertIdentity(value);
+}
+
+export interface IdentitySource<User, Req> {
+  identityFunction: ((user: User, req: Req) => string | Promise<string>) | undefined;
+  identitySecret: string | undefined;
+  userId(user: User): string;
+}
+
+/** The Verify identity of a user: the app's `identity` option, else the HMAC default; always checked. */
+export async function resolveIdentity<User, Req>(source: IdentitySource<User, Req>, user: User, req: Req): Promise<string> {
+  if (source.identityFunction) return checkIdentity(await source.identityFunction(user, req));
+  if (source.identitySecret === undefined) {
+    throw new VerifyPushError('INVALID_OPTION', 'The `identitySecret` option is required unless you give the `identity` option.');
+  }
+  const userId = source.userId(user);
+  if (typeof userId !== 'string' || userId === '') {
+    throw new VerifyPushError('INVALID_OPTION', 'The `userId` option must return a non-empty string.');
+  }
+  return checkIdentity(hmacIdentity(source.identitySecret, userId));
+}

@@ -1,0 +1,55 @@
+import { isVerifyPushError } from './errors.js';
+import { expireLocally, settle, type SettleDeps } from './settle.js';
+import type { ChallengeRecord } from './stores/types.js';
+import type { VerifyApi } from './verify-api.js';
+
+export interface PollDeps extends SettleDeps {
+  api: Pick<VerifyApi, 'fetchChallenge'>;
+  /** Shortest time between two Twilio fetches of one challenge, in ms (changes once a webhook is mounted). */
+  fetchIntervalMs(): number;
+  requestTimeoutMs: number;
+  /** Checks in progress in this process, by challenge sid, so concurrent requests share one. */
+  inflight: Map<string, Promise<ChallengeRecord>>;
+}
+
+/**
+ * Brings a record up to date for a request that is checking on it: detects expiry locally, and otherwise
+ * fetches the challenge from Twilio at most once per interval per challenge, however many tabs, clients or
+ * app instances poll. Two layers do that: concurrent checks in this process share one promise, and across
+ * processes a lease in the store (`poll:<sid>:<bucket>`) lets only one caller fetch in each interval.
+ *
+ * Intervals are counted from the challenge's creation and the first one is skipped: right after creating
+ * the challenge, Twilio has nothing new to say, and with a webhook the fallback fetch should only happen
+ * once the webhook had its chance.
+ */
+export function refreshRecord(deps: PollDeps, record: ChallengeRecord): Promise<ChallengeRecord> {
+  if (record.status !== 'pending') return Promise.resolve(record);
+  const now = deps.clock();
+  if (now > record.expiresAt) return expireLocally(deps, record);
+  const interval = deps.fetchIntervalMs();
+  const bucket = Math.floor((now - record.createdAt) / interval);
+  if (bucket < 1) return Promise.resolve(record);
+  const running = deps.inflight.get(record.challengeSid);
+  if (running) return running;
+  const task = fetchAndSettle(deps, record, bucket, interval).finally(() => {
+    deps.inflight.delete(record.challengeSid);
+  });
+  deps.inflight.set(record.challengeSid, task);
+  return task;
+}
+
+async function fetchAndSettle(deps: PollDeps, record: ChallengeRecord, bucket: number, interval: number): Promise<ChallengeRecord> {
+  const leased = await deps.store.claim(`poll:${record.challengeSid}:${bucket}`, interval * 2);
+  if (!leased) return record;
+  let challenge;
+  try {
+    challenge = await deps.api.fetchChallenge(record.identity, record.challengeSid, deps.clock() + deps.requestTimeoutMs);
+  } catch (error) {
+    // Twilio unreachable, slow or rate limiting: the login simply stays pending (it can never complete
+    // without a confirmed approval) and the next interval, or the webhook, tries again. Expiry still applies.
+    // Guess: a 404 for a challenge we created is a transient Twilio inconsistency, so it is treated the same.
+    if (isVerifyPushError(error)) return record;
+    throw error;
+  }
+  return settle(deps, record, challenge);
+}

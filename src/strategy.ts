@@ -1,0 +1,449 @@
+import { startChallenge, clientIp } from './challenge.js';
+import { isVerifyPushError, VerifyPushError, type VerifyPushErrorCode } from './errors.js';
+import { createEnrolmentHandlers, type EnrolmentHandlers } from './enrolment.js';
+import { createEventsHandler, type EventsOptions } from './events.js';
+import { guardStore } from './guarded-store.js';
+import { resolveIdentity } from './identity.js';
+import {
+  resolveOptions,
+  type ApprovedChallenge,
+  type ResolvedOptions,
+  type VerifyFunction,
+  type VerifyFunctionWithRequest,
+  type VerifyPushOptions,
+  type VerifyPushRequest,
+} from './options.js';
+import { pendingBody, respondPending, wantsJson, type PendingBody } from './pending-response.js';
+import { refreshRecord, type PollDeps } from './poll.js';
+import { checkStartLimits, denialKey } from './rate-limit.js';
+import {
+  clearPending,
+  hasVerifiedMark,
+  markVerifiedOnLogIn,
+  readPending,
+  regenerateKeepingData,
+  saveSession,
+  sessionOf,
+  writePending,
+  type PendingMark,
+} from './session.js';
+import { recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
+import { MemoryChallengeStore } from './stores/memory.js';
+import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/types.js';
+import { VerifyApi } from './verify-api.js';
+import { createWebhookHandler, type WebhookOptions } from './webhook.js';
+import type { DetailField } from './verify-api.js';
+
+/** Options accepted by `passport.authenticate('verify-push', options)` besides Passport's own. */
+export interface VerifyPushAuthenticateOptions {
+  /**
+   * Gate mode, for `app.use(passport.authenticate('verify-push', { gate: true }))` in front of protected
+   * routes: a request without a first-factor user passes through untouched (your own login check handles
+   * it) and a session that finished the second factor passes without a new challenge.
+   */
+  gate?: boolean;
+  /**
+   * How a pending challenge is reported. `'respond'` (default): the strategy answers itself, 202 JSON for
+   * API clients, 303 to `waitUrl` for browsers. `'callback'`: Passport's `fail(info, 202)`, so a custom
+   * callback `(err, user, info, status)` sees `user === false`, `status === 202` and the pending body as
+   * `info`. Use it only with a custom callback (without one, Passport treats it as a failure and would
+   * follow `failureRedirect`).
+   */
+  pending?: 'respond' | 'callback';
+  [passportOption: string]: unknown;
+}
+
+/**
+ * Lets TypeScript apps write `passport.authenticate('verify-push', { gate: true })`: @types/passport's
+ * AuthenticateOptions is closed, so the strategy's own options are merged into it.
+ */
+declare module 'passport' {
+  interface AuthenticateOptions {
+    /** verify-push: gate mode (see VerifyPushAuthenticateOptions.gate). */
+    gate?: boolean;
+    /** verify-push: how a pending challenge is reported (see VerifyPushAuthenticateOptions.pending). */
+    pending?: 'respond' | 'callback';
+  }
+}
+
+/** What a failed attempt hands Passport as `info`: a stable code and a sentence for `failureMessage`. */
+export interface VerifyPushFailure {
+  code: VerifyPushErrorCode;
+  message: string;
+  /** Seconds, with RATE_LIMITED. */
+  retryAfter?: number;
+}
+
+/** The session's own challenge as a waiting page or events endpoint may see it. Never the challenge sid. */
+export interface VerifyPushStatus {
+  state: 'none' | ChallengeStatus;
+  /** ms since epoch */
+  expiresAt?: number;
+  pollAfterMs?: number;
+  transactionId?: string;
+  matchCode?: string;
+  message?: string;
+  fields?: DetailField[];
+}
+
+type Outcome<User> =
+  | { kind: 'pass' }
+  | { kind: 'success'; user: User; info: object }
+  | { kind: 'fail'; info: VerifyPushFailure | PendingBody; status: number }
+  | { kind: 'pending'; body: PendingBody }
+  | { kind: 'error'; error: unknown };
+
+/** Failures that are an answer to the user (Passport `fail`), not a fault (Passport `error`). */
+const USER_FACING_CODES: ReadonlySet<string> = new Set(['NO_PUSH_FACTOR']);
+
+function failure<User>(code: VerifyPushErrorCode, message: string, extra: { retryAfter?: number; status?: number } = {}): Outcome<User> {
+  const status = extra.status ?? new VerifyPushError(code, message).status;
+  const info: VerifyPushFailure = { code, message };
+  if (extra.retryAfter !== undefined) info.retryAfter = extra.retryAfter;
+  return { kind: 'fail', info, status };
+}
+
+/** Does the store's record describe exactly the challenge this session is waiting for? */
+function bindingMatches(record: ChallengeRecord, pending: PendingMark): boolean {
+  return (
+    record.challengeSid === pending.challengeSid &&
+    record.serviceSid === pending.serviceSid &&
+    record.identity === pending.identity &&
+    record.factorSid === pending.factorSid &&
+    record.transactionId === pending.transactionId
+  );
+}
+
+/**
+ * Twilio Verify Push as a Passport strategy (name `'verify-push'`). The same middleware starts a challenge
+ * for a user who passed the first factor, reports it pending while the phone decides, and logs the user in
+ * once the approval is confirmed: by the webhook (`strategy.webhook()`) or by polling Twilio.
+ *
+ * Passport makes one object per request with `Object.create(strategy)`, so all state lives in readonly
+ * fields set here and methods live on the prototype.
+ */
+export class VerifyPushStrategy<User = unknown> {
+  readonly name = 'verify-push';
+  private readonly options: ResolvedOptions<User>;
+  private readonly verify: VerifyFunction<User> | VerifyFunctionWithRequest<User> | undefined;
+  private readonly api: VerifyApi;
+  private readonly store: ChallengeStore;
+  /** Mutable facts about the configured instance, shared by every per-request object. */
+  private readonly runtime: { webhookMounted: boolean };
+  /** Twilio fetches in progress in this process, one per challenge (see poll.ts). */
+  private readonly inflight: Map<string, Promise<ChallengeRecord>>;
+
+  // Passport's actions, attached to each per-request object by passport.authenticate().
+  declare success: (user: unknown, info?: object) => void;
+  declare fail: (challenge?: unknown, status?: number) => void;
+  declare redirect: (url: string, status?: number) => void;
+  declare pass: () => void;
+  declare error: (err: unknown) => void;
+
+  constructor(options: VerifyPushOptions<User>, verify?: VerifyFunction<User> | VerifyFunctionWithRequest<User>) {
+    if (verify !== undefined && typeof verify !== 'function') {
+      throw new VerifyPushError('INVALID_OPTION', 'The verify callback, when given, must be a function.');
+    }
+    this.options = resolveOptions(options);
+    this.verify = verify;
+    this.api = new VerifyApi({
+      client: this.options.client,
+      serviceSid: this.options.serviceSid,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      retries: this.options.retries,
+      clock: this.options.clock,
+    });
+    this.store = guardStore(this.options.store ?? new MemoryChallengeStore({ clock: this.options.clock }));
+    this.runtime = { webhookMounted: false };
+    this.inflight = new Map();
+  }
+
+  /** Passport's entry point: hands off to one async method that performs exactly one action. */
+  authenticate(req: VerifyPushRequest, options?: VerifyPushAuthenticateOptions): void {
+    void this.run(req, options ?? {});
+  }
+
+  private async run(req: VerifyPushRequest, options: VerifyPushAuthenticateOptions): Promise<void> {
+    let outcome: Outcome<User>;
+    try {
+      outcome = await this.decide(req, options);
+    } catch (error) {
+      outcome =
+        isVerifyPushError(error) && USER_FACING_CODES.has(error.code)
+          ? failure(error.code, error.message, { status: error.status })
+          : { kind: 'error', error };
+    }
+    this.act(req, options, outcome);
+  }
+
+  /**
+   * The one place Passport's actions are called. Keeping them out of the decision's try/catch means an
+   * exception thrown further down the middleware chain can never be caught here and trigger a second action.
+   */
+  private act(req: VerifyPushRequest, options: VerifyPushAuthenticateOptions, outcome: Outcome<User>): void {
+    switch (outcome.kind) {
+      case 'pass':
+        this.pass();
+        return;
+      case 'success':
+        this.success(outcome.user, outcome.info);
+        return;
+      case 'fail': {
+        const retryAfter = (outcome.info as VerifyPushFailure).retryAfter;
+        if (retryAfter !== undefined && req.res && !req.res.headersSent) req.res.setHeader('Retry-After', String(retryAfter));
+        this.fail(outcome.info, outcome.status);
+        return;
+      }
+      case 'pending':
+        if (options.pending === 'callback' || !req.res || req.res.headersSent) {
+          this.fail(outcome.body, 202);
+          return;
+        }
+        respondPending(req.res, outcome.body, wantsJson(req), this.options.waitUrl);
+        return;
+      case 'error':
+        this.error(outcome.error);
+        return;
+    }
+  }
+
+  private async decide(req: VerifyPushRequest, options: VerifyPushAuthenticateOptions): Promise<Outcome<User>> {
+    sessionOf(req);
+    const user = this.options.getUser(req);
+    if (!user) {
+      if (options.gate) return { kind: 'pass' };
+      return failure('FIRST_FACTOR_REQUIRED', 'Sign in with your password first.');
+    }
+    const identity = await this.identityOf(user, req);
+    if (hasVerifiedMark(req, identity)) {
+      if (options.gate) return { kind: 'pass' };
+      // The login route hit again after finishing: log the same user in again (Passport regenerates the
+      // session, the mark is rewritten) so successRedirect and custom callbacks behave as after a push.
+      // No challenge, no Twilio call, no verify callback: this session already proved the second factor.
+      clearPending(req);
+      markVerifiedOnLogIn(req, user, identity, this.options.clock);
+      return { kind: 'success', user, info: { message: 'Already verified.' } };
+    }
+    let pending = readPending(req);
+    if (pending && (pending.identity !== identity || pending.serviceSid !== this.options.serviceSid)) {
+      // Another user signed in in this browser: their login needs their own push, never this one.
+      clearPending(req);
+      pending = undefined;
+    }
+    if (!pending) return this.start(req, user, identity);
+    return this.check(req, user, identity, pending);
+  }
+
+  private async start(req: VerifyPushRequest, user: User, identity: string): Promise<Outcome<User>> {
+    const now = this.options.clock();
+    const limited = await checkStartLimits(this.store, this.options.limits, identity, clientIp(req), now);
+    if (limited) {
+      const message =
+        limited.reason === 'denials'
+          ? 'Too many sign-in requests were denied on your phone. Try again later.'
+          : 'Too many sign-in requests. Try again later.';
+      return failure('RATE_LIMITED', message, { retryAfter: limited.retryAfter });
+    }
+    const { pending } = await startChallenge({ api: this.api, store: this.store, options: this.options }, req, user, identity);
+    // A privilege change: the session id during pending differs from the one before (fixation defence).
+    await regenerateKeepingData(req);
+    writePending(req, pending);
+    await saveSession(req);
+    return { kind: 'pending', body: pendingBody(pending, this.options.pollIntervalMs) };
+  }
+
+  private async check(req: VerifyPushRequest, user: User, identity: string, pending: PendingMark): Promise<Outcome<User>> {
+    const stored = await this.store.get(pending.challengeSid);
+    if (!stored || !bindingMatches(stored, pending)) {
+      clearPending(req);
+      return failure('CHALLENGE_MISMATCH', 'This sign-in request is no longer valid. Start again.');
+    }
+    const record = await refreshRecord(this.pollDeps(), stored);
+    switch (record.status) {
+      case 'pending':
+        return { kind: 'pending', body: pendingBody(pending, this.options.pollIntervalMs) };
+      case 'approved':
+        return this.complete(req, user, identity, record);
+      case 'denied':
+        clearPending(req);
+        await this.reportDenial(req, user, identity);
+        return failure('CHALLENGE_DENIED', 'The sign-in request was denied on your phone.');
+      case 'expired':
+        clearPending(req);
+        return failure('CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.');
+      case 'superseded':
+        clearPending(req);
+        return failure('CHALLENGE_SUPERSEDED', 'A newer sign-in request replaced this one.');
+      case 'completed':
+        // Another request already used this approval (and regenerated the session): leave this one alone.
+        return failure('CHALLENGE_ALREADY_USED', 'This sign-in request was already used.');
+    }
+  }
+
+  private async complete(req: VerifyPushRequest, user: User, identity: string, record: ChallengeRecord): Promise<Outcome<User>> {
+    const completedAt = this.options.clock();
+    const won = await this.store.compareAndSet(
+      record.challengeSid,
+      'approved',
+      { ...record, status: 'completed' },
+      recordTtlMs(record, completedAt),
+    );
+    // Exactly one request logs in per approval, however many poll at once. The losers do not touch their
+    // session: the winner has regenerated it, and writing to the old one would resurrect its id.
+    if (!won) return failure('CHALLENGE_ALREADY_USED', 'This sign-in request was already used.');
+    // The approval is used up whatever happens next (the verify callback may refuse or throw): drop it from
+    // the session now so the user can start again instead of meeting "already used" on every request.
+    clearPending(req);
+    const verified = await this.runVerify(req, user, record);
+    if (!verified.user) {
+      const info = verified.info as Partial<VerifyPushFailure> | undefined;
+      return {
+        kind: 'fail',
+        info: { ...info, code: info?.code ?? 'NOT_AUTHENTICATED', message: info?.message ?? 'The sign-in was refused.' },
+        status: 401,
+      };
+    }
+    // Pending is gone before success, so even `keepSessionInfo: true` cannot carry it into the new session;
+    // the verified mark is written once Passport's logIn has regenerated the session (see session.ts).
+    markVerifiedOnLogIn(req, verified.user, identity, this.options.clock);
+    return { kind: 'success', user: verified.user, info: verified.info ?? {} };
+  }
+
+  /** The app's verify callback, if any, turned into a promise; the first `done` call wins. */
+  private runVerify(req: VerifyPushRequest, user: User, record: ChallengeRecord): Promise<{ user: User | false | null | undefined; info: object | undefined }> {
+    const verify = this.verify;
+    if (!verify) return Promise.resolve({ user, info: undefined });
+    const challenge: ApprovedChallenge = {
+      challengeSid: record.challengeSid,
+      identity: record.identity,
+      factorSid: record.factorSid,
+      transactionId: record.transactionId,
+      createdAt: new Date(record.createdAt),
+      approvedAt: new Date(record.settledAt ?? this.options.clock()),
+    };
+    return new Promise((resolve, reject) => {
+      let called = false;
+      const done = (err: unknown, verifiedUser?: User | false | null, info?: object): void => {
+        if (called) return;
+        called = true;
+        if (err) reject(err);
+        else resolve({ user: verifiedUser, info });
+      };
+      if (this.options.passReqToCallback) (verify as VerifyFunctionWithRequest<User>)(req, user, challenge, done);
+      else (verify as VerifyFunction<User>)(user, challenge, done);
+    });
+  }
+
+  private async reportDenial(req: VerifyPushRequest, user: User, identity: string): Promise<void> {
+    if (!this.options.onDenied) return;
+    const count = await this.store.count(denialKey(identity));
+    await this.options.onDenied({ user, identity, count, limit: this.options.limits.denials?.max ?? 0, req });
+  }
+
+  private settleDeps(): SettleDeps {
+    const denials = this.options.limits.denials;
+    return {
+      store: this.store,
+      clock: this.options.clock,
+      denialWindowMs: denials === undefined ? undefined : denials.windowSeconds * 1000,
+    };
+  }
+
+  private pollDeps(): PollDeps {
+    return {
+      ...this.settleDeps(),
+      api: this.api,
+      fetchIntervalMs: () => (this.runtime.webhookMounted ? this.options.webhookFallbackPollMs : this.options.pollIntervalMs),
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      inflight: this.inflight,
+    };
+  }
+
+  /** The Verify identity of a user (the `identity` option, or the HMAC default), checked against Twilio's rules. */
+  identityOf(user: User, req: VerifyPushRequest): Promise<string> {
+    return resolveIdentity(this.options, user, req);
+  }
+
+  /**
+   * The session's own challenge, for a waiting page or the events endpoint: brought up to date the same way
+   * a login poll would (local expiry, one Twilio fetch per interval), but it never logs anyone in and never
+   * writes to the session. A challenge belonging to another user than the current one reads as 'none'.
+   */
+  async status(req: VerifyPushRequest): Promise<VerifyPushStatus> {
+    sessionOf(req);
+    const user = this.options.getUser(req);
+    if (!user) return { state: 'none' };
+    const identity = await this.identityOf(user, req);
+    const pending = readPending(req);
+    if (!pending || pending.identity !== identity) {
+      return { state: hasVerifiedMark(req, identity) ? 'completed' : 'none' };
+    }
+    const stored = await this.store.get(pending.challengeSid);
+    if (!stored || !bindingMatches(stored, pending)) return { state: 'none' };
+    const record = await refreshRecord(this.pollDeps(), stored);
+    return {
+      state: record.status,
+      expiresAt: pending.expiresAt,
+      pollAfterMs: this.options.pollIntervalMs,
+      transactionId: pending.transactionId,
+      ...(pending.matchCode === undefined ? {} : { matchCode: pending.matchCode }),
+      message: pending.message,
+      fields: pending.fields,
+    };
+  }
+
+  /**
+   * Middleware for Twilio's challenge webhooks, at the public `url` configured on the Verify service.
+   * Once created, Twilio is polled only as a fallback (`webhookFallbackPollMs`), so a login costs two
+   * Twilio calls (create + the webhook's confirming fetch).
+   */
+  webhook(options: WebhookOptions): ReturnType<typeof createWebhookHandler> {
+    const authToken = this.options.authToken;
+    if (authToken === undefined) {
+      throw new VerifyPushError(
+        'INVALID_OPTION',
+        'The `authToken` option is required for the webhook: Twilio signs webhooks with the auth token.',
+      );
+    }
+    const bound: Settle = (record, challenge) => settle(this.settleDeps(), record, challenge);
+    const handler = createWebhookHandler(
+      {
+        api: this.api,
+        store: this.store,
+        accountSid: this.options.accountSid,
+        serviceSid: this.options.serviceSid,
+        authToken,
+        clock: this.options.clock,
+        settle: bound,
+      },
+      options,
+    );
+    this.runtime.webhookMounted = true;
+    return handler;
+  }
+
+  /** Enrolment middlewares (access token, list and delete factors), always for the signed-in user only. */
+  enrolment(): EnrolmentHandlers<User> {
+    return createEnrolmentHandlers<User>({
+      api: this.api,
+      serviceSid: this.options.serviceSid,
+      identityOf: (user: User, req: VerifyPushRequest) => this.identityOf(user, req),
+      getUser: (req: VerifyPushRequest) => this.options.getUser(req),
+    });
+  }
+
+  /** Live waiting endpoint (server-sent events or long-poll) for the session's own challenge. */
+  events(options?: EventsOptions): ReturnType<typeof createEventsHandler<VerifyPushRequest>> {
+    return createEventsHandler<VerifyPushRequest>(
+      {
+        status: (req) => this.status(req),
+        store: this.store,
+        pendingChallengeSid: (req) => readPending(req)?.challengeSid,
+        hasWebhook: () => this.runtime.webhookMounted,
+        pollIntervalMs: this.options.pollIntervalMs,
+        now: this.options.clock,
+      },
+      options,
+    );
+  }
+}

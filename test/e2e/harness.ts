@@ -1,0 +1,294 @@
+/**
+ * End-to-end setup shared by the flow and security tests: a Verify Push emulator (the real twilio SDK talks
+ * to it over HTTP), a Verify service, simulated phones enrolled for two users, and an Express app with
+ * express-session, Passport, a password-login stub and the strategy mounted as a route, a gate and a
+ * webhook. Express 4 or 5 and Passport 0.6 or 0.7 can be chosen per app.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import express5 from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
+import session from 'express-session';
+import passport07 from 'passport';
+import supertest from 'supertest';
+import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
+import { VerifyPushStrategy } from '../../src/strategy.js';
+import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../../src/options.js';
+import type { ChallengeStore } from '../../src/stores/types.js';
+
+const require = createRequire(import.meta.url);
+
+export interface User {
+  id: string;
+  name: string;
+}
+
+export const USERS: Record<string, User> = {
+  alice: { id: 'u-1001', name: 'alice' },
+  bob: { id: 'u-1002', name: 'bob' },
+  carol: { id: 'u-1003', name: 'carol' },
+};
+
+export const IDENTITY_SECRET = 'e2e-identity-secret-0123456789abcdef0123';
+
+/** Wall time plus an offset that tests move forward; shared by the emulator, the strategy and the store. */
+export class SharedClock {
+  offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export interface AppOptions {
+  express?: 4 | 5;
+  passport?: '0.6' | '0.7';
+  /** Mount `strategy.webhook()` and register it on the Verify service. Default true. */
+  webhook?: boolean;
+  strategy?: Partial<VerifyPushOptions<User>>;
+  verify?: VerifyFunction<User> | VerifyFunctionWithRequest<User>;
+  /** Extra Passport/strategy options for the plain login route and the gate. */
+  authenticate?: Record<string, unknown>;
+  /** Replace express-session with something else (e.g. a cookie-session stand-in). */
+  sessionMiddleware?: (req: Request, res: Response, next: NextFunction) => void;
+  store?: ChallengeStore;
+}
+
+export interface TestApp {
+  url: string;
+  strategy: VerifyPushStrategy<User>;
+  sessions: session.MemoryStore;
+  /** How many times the verify callback ran (when the app counts logins). */
+  close(): Promise<void>;
+}
+
+export interface World {
+  emulator: RunningEmulator;
+  clock: SharedClock;
+  serviceSid: string;
+  device: SimulatedDevice;
+  /** factor sid of each user's phone */
+  factors: Map<string, string>;
+  identities: Map<string, string>;
+  startApp(options?: AppOptions): Promise<TestApp>;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+type ErrorWithCode = Error & { code?: unknown; status?: unknown };
+
+/** Starts the emulator, creates a service and enrols one phone for each test user. */
+export async function startWorld(): Promise<World> {
+  const clock = new SharedClock();
+  const emulator = await VerifyPushEmulator.start({ clock: clock.now });
+  const serviceSid = await emulator.createService('E2E');
+  const device = emulator.device();
+  const factors = new Map<string, string>();
+  const identities = new Map<string, string>();
+  const probe = new VerifyPushStrategy<User>({
+    client: emulator.client(),
+    serviceSid,
+    identitySecret: IDENTITY_SECRET,
+  });
+  for (const user of Object.values(USERS)) {
+    const identity = await probe.identityOf(user, {} as never);
+    identities.set(user.name, identity);
+    if (user.name === 'carol') continue; // carol never enrolled a phone
+    const { factorSid } = await device.register({ serviceSid, identity, friendlyName: `${user.name}'s phone` });
+    factors.set(user.name, factorSid);
+  }
+  const apps: TestApp[] = [];
+
+  async function startApp(options: AppOptions = {}): Promise<TestApp> {
+    const express = (options.express === 4 ? require('express4') : express5) as typeof express5;
+    const passportModule = (options.passport === '0.6' ? require('passport06') : passport07) as typeof passport07;
+    const passport = new passportModule.Passport();
+    const strategy = new VerifyPushStrategy<User>(
+      {
+        client: emulator.client({ timeout: 5000 }),
+        authToken: emulator.authToken,
+        serviceSid,
+        identitySecret: IDENTITY_SECRET,
+        appName: 'E2E App',
+        clock: clock.now,
+        ...(options.store ? { store: options.store } : {}),
+        ...options.strategy,
+      },
+      options.verify,
+    );
+    passport.use(strategy);
+    passport.serializeUser((user, done) => done(null, (user as User).id));
+    passport.deserializeUser((id: string, done) => done(null, Object.values(USERS).find((u) => u.id === id) ?? false));
+
+    const sessions = new session.MemoryStore();
+    const app: Express = express();
+    const server = http.createServer(app);
+    const url = await listen(server);
+    const withWebhook = options.webhook ?? true;
+    if (withWebhook) {
+      const webhookUrl = `${url}/twilio/verify`;
+      // Mounted before any body parser: the handler reads and checks the raw form body itself.
+      app.post('/twilio/verify', strategy.webhook({ url: webhookUrl }));
+      const hooks = emulator.client().verify.v2.services(serviceSid).webhooks;
+      for (const hook of await hooks.list()) await hooks(hook.sid).remove();
+      await hooks.create({ friendlyName: 'e2e', eventTypes: ['challenge.approved', 'challenge.denied'], webhookUrl });
+    }
+    app.use(
+      options.sessionMiddleware ??
+        session({ secret: 'e2e-session-secret', resave: false, saveUninitialized: false, store: sessions }),
+    );
+    app.use(passport.initialize());
+    app.use(passport.session());
+    app.use(express.json());
+
+    // Touches the session, so a visitor gets a session id before logging in (for fixation tests).
+    app.get('/visit', (req, res) => {
+      (req.session as unknown as Record<string, unknown>).visited = true;
+      res.json({ sessionID: req.sessionID });
+    });
+    // What an app does when it sends an anonymous visitor to log in (for successReturnToOrRedirect).
+    app.get('/remember', (req, res) => {
+      (req.session as unknown as Record<string, unknown>).returnTo = String(req.query.path);
+      res.json({ ok: true });
+    });
+    // The first factor: a password-login stub.
+    app.post('/login', (req, res, next) => {
+      const user = USERS[String((req.body as { username?: unknown }).username)];
+      if (!user) {
+        res.status(401).json({ code: 'BAD_PASSWORD' });
+        return;
+      }
+      // `keep: true` logs in with keepSessionInfo, carrying the old session's data over (the hard case).
+      const loginOptions = { session: true, keepSessionInfo: (req.body as { keep?: unknown }).keep === true };
+      req.logIn(user, loginOptions, (err) => (err ? next(err) : res.json({ sessionID: req.sessionID })));
+    });
+    app.post('/logout', (req, res, next) => {
+      req.logout({ keepSessionInfo: true }, (err) => (err ? next(err) : res.json({ sessionID: req.sessionID })));
+    });
+    app.get('/whoami', (req, res) => {
+      const data = req.session as unknown as Record<string, unknown> | undefined;
+      res.json({
+        user: (req.user as User | undefined)?.name ?? null,
+        sessionID: req.sessionID ?? null,
+        verifyPush: data?.verifyPush ?? null,
+        messages: data?.messages ?? [],
+      });
+    });
+
+    // The strategy as a login route, the Passport way.
+    app.post(
+      '/login/push',
+      passport.authenticate('verify-push', { failureRedirect: '/login/failed', ...options.authenticate }),
+      (req, res) => res.json({ loggedIn: (req.user as User).name, sessionID: req.sessionID }),
+    );
+    // The same with a custom callback, so tests can read the failure code.
+    app.post('/login/push/cb', (req, res, next) => {
+      passport.authenticate(
+        'verify-push',
+        { pending: 'callback', ...options.authenticate },
+        (err: unknown, user: User | false, info: Record<string, unknown> | undefined, status: number | undefined) => {
+          if (err) return next(err);
+          if (!user) {
+            res.status(status ?? 401).json(info ?? {});
+            return;
+          }
+          req.logIn(user, (loginErr) => (loginErr ? next(loginErr) : res.json({ loggedIn: user.name, sessionID: req.sessionID })));
+        },
+      )(req, res, next);
+    });
+    app.get('/login/push/status', (req, res, next) => {
+      strategy.status(req).then((status) => res.json(status), next);
+    });
+    // The strategy as a gate in front of protected routes.
+    app.use(
+      '/app',
+      passport.authenticate('verify-push', { gate: true, ...options.authenticate }),
+      (req, res, next) => (req.user ? next() : res.status(401).json({ code: 'LOGIN_REQUIRED' })),
+    );
+    app.get('/app/secret', (req, res) => res.json({ secret: 42, user: (req.user as User).name }));
+
+    app.use((err: ErrorWithCode, _req: Request, res: Response, _next: NextFunction) => {
+      const status = typeof err.status === 'number' ? err.status : 500;
+      res.status(status).json({ code: typeof err.code === 'string' ? err.code : 'INTERNAL' });
+    });
+
+    const testApp: TestApp = {
+      url,
+      strategy,
+      sessions,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+    apps.push(testApp);
+    return testApp;
+  }
+
+  return {
+    emulator,
+    clock,
+    serviceSid,
+    device,
+    factors,
+    identities,
+    startApp,
+    close: async () => {
+      for (const app of apps) await app.close();
+      await emulator.close();
+    },
+  };
+}
+
+export type Agent = ReturnType<typeof supertest.agent>;
+
+/** A browser-like client with a cookie jar. JSON by default (Accept: application/json). */
+export function agentFor(app: TestApp): Agent {
+  return supertest.agent(app.url).set('Accept', 'application/json');
+}
+
+export async function passwordLogin(agent: Agent, username: string, keep = false): Promise<string> {
+  const res = await agent.post('/login').send({ username, keep }).expect(200);
+  return (res.body as { sessionID: string }).sessionID;
+}
+
+/** The user's pending challenge as their phone lists it (newest first). */
+export async function phonePending(world: World, username: string) {
+  const identity = world.identities.get(username)!;
+  const factorSid = world.factors.get(username)!;
+  return world.device.challenges({ serviceSid: world.serviceSid, identity, factorSid, status: 'pending' });
+}
+
+export function factorRef(world: World, username: string) {
+  return { serviceSid: world.serviceSid, identity: world.identities.get(username)!, factorSid: world.factors.get(username)! };
+}
+
+/** The phone approves (or denies) the user's newest pending challenge; resolves once webhooks were delivered. */
+export async function answerOnPhone(world: World, username: string, answer: 'approve' | 'deny', extra: { matchCode?: string } = {}) {
+  const [challenge] = await phonePending(world, username);
+  if (!challenge) throw new Error(`no pending challenge for ${username}`);
+  const ref = { ...factorRef(world, username), challengeSid: challenge.sid };
+  if (answer === 'approve') await world.device.approve({ ...ref, ...extra });
+  else await world.device.deny(ref);
+  await world.emulator.webhooksSettled();
+  return challenge;
+}
+
+/** The session cookie a response set (to replay it later as an attacker or an old tab would). */
+export function sessionCookie(res: { headers: Record<string, unknown> }): string {
+  const setCookie = res.headers['set-cookie'] as string[] | undefined;
+  const cookie = setCookie?.find((c) => c.startsWith('connect.sid='));
+  if (!cookie) throw new Error('no session cookie set');
+  return cookie.split(';')[0]!;
+}
+
+/** Twilio calls made by the app (not by the phone), optionally one operation only. */
+export function apiCalls(world: World, operation?: string): number {
+  return world.emulator.calls({ source: 'api', ...(operation ? { operation: operation as never } : {}) }).length;
+}

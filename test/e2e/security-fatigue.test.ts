@@ -1,0 +1,131 @@
+/** SECURITY.md: push fatigue (start limits, one pending per user, denial counting, number matching). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeniedEvent } from '../../src/options.js';
+import { agentFor, answerOnPhone, apiCalls, factorRef, passwordLogin, phonePending, startWorld, type User, type World } from './harness.js';
+
+let world: World;
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world.close();
+});
+
+describe('push fatigue', () => {
+  it('answers 429 with Retry-After past the per-user start limit, without calling Twilio', async () => {
+    const app = await world.startApp({ strategy: { limits: { perUser: { max: 2, windowSeconds: 600 } } } });
+    for (let i = 0; i < 2; i += 1) {
+      const agent = agentFor(app);
+      await passwordLogin(agent, 'alice');
+      await agent.post('/login/push/cb').expect(202);
+    }
+    const agent = agentFor(app);
+    await passwordLogin(agent, 'alice');
+    world.emulator.clearCalls();
+    const limited = await agent.post('/login/push/cb').expect(429);
+    expect(limited.body).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+    // the gate refuses the same way, also without Twilio
+    await agent.get('/app/secret').expect(429).expect('Retry-After', /^\d+$/);
+    expect(apiCalls(world)).toBe(0);
+    // another user is not affected
+    const bob = agentFor(app);
+    await passwordLogin(bob, 'bob');
+    await bob.post('/login/push/cb').expect(202);
+    // after the window, alice may start again
+    world.clock.advance(601_000);
+    await agent.post('/login/push/cb').expect(202);
+    await app.close();
+  });
+
+  it('answers 429 past the per-IP start limit, across users, without calling Twilio', async () => {
+    const app = await world.startApp({ strategy: { limits: { perIp: { max: 2, windowSeconds: 900 } } } });
+    for (const name of ['alice', 'bob']) {
+      const agent = agentFor(app);
+      await passwordLogin(agent, name);
+      await agent.post('/login/push/cb').expect(202);
+    }
+    const carol = agentFor(app);
+    await passwordLogin(carol, 'carol');
+    world.emulator.clearCalls();
+    const limited = await carol.post('/login/push/cb').expect(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(apiCalls(world)).toBe(0);
+    await app.close();
+  });
+
+  it('keeps one pending challenge per user: a new start supersedes the previous one', async () => {
+    const app = await world.startApp();
+    const first = agentFor(app);
+    await passwordLogin(first, 'bob');
+    await first.post('/login/push/cb').expect(202);
+    const second = agentFor(app);
+    await passwordLogin(second, 'bob');
+    await second.post('/login/push/cb').expect(202);
+    const res = await first.post('/login/push/cb').expect(401);
+    expect(res.body.code).toBe('CHALLENGE_SUPERSEDED');
+    await app.close();
+  });
+
+  it('keeps counting denials across challenges, tells onDenied, and stops new pushes at the limit', async () => {
+    const events: Array<Omit<DeniedEvent<User>, 'req'>> = [];
+    const app = await world.startApp({
+      strategy: {
+        limits: { denials: { max: 2, windowSeconds: 3600 } },
+        onDenied: ({ req: _req, ...event }) => {
+          events.push(event);
+        },
+      },
+    });
+    const agent = agentFor(app);
+    await passwordLogin(agent, 'alice');
+    for (let i = 0; i < 2; i += 1) {
+      await agent.post('/login/push/cb').expect(202);
+      await answerOnPhone(world, 'alice', 'deny');
+      const denied = await agent.post('/login/push/cb').expect(401);
+      expect(denied.body.code).toBe('CHALLENGE_DENIED');
+    }
+    expect(events.map((e) => [e.user.name, e.count, e.limit])).toEqual([
+      ['alice', 1, 2],
+      ['alice', 2, 2],
+    ]);
+    world.emulator.clearCalls();
+    const limited = await agent.post('/login/push/cb').expect(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(apiCalls(world)).toBe(0);
+    await app.close();
+  });
+
+  it('with number matching, only the right code on the phone logs in, and the code is never in details', async () => {
+    const app = await world.startApp({ strategy: { numberMatching: { digits: 6 } } });
+    const agent = agentFor(app);
+    await passwordLogin(agent, 'bob');
+    world.emulator.clearCalls();
+    const pending = await agent.post('/login/push').expect(202);
+    const matchCode = pending.body.matchCode as string;
+    expect(matchCode).toMatch(/^\d{6}$/);
+
+    const [create] = world.emulator.calls({ operation: 'createChallenge' });
+    expect(String(create!.params['Details.Message'])).not.toContain(matchCode);
+    expect(JSON.stringify(create!.params['Details.Fields'])).not.toContain(matchCode);
+    expect(JSON.parse(String(create!.params.HiddenDetails))).toMatchObject({ match_code: matchCode });
+    const [challenge] = await phonePending(world, 'bob');
+    expect(JSON.stringify(challenge!.details)).not.toContain(matchCode);
+
+    const ref = { ...factorRef(world, 'bob'), challengeSid: challenge!.sid };
+    await expect(world.device.approve(ref)).rejects.toMatchObject({ code: 'MATCH_CODE_REQUIRED' });
+    const wrong = matchCode === '000000' ? '000001' : '000000';
+    await expect(world.device.approve({ ...ref, matchCode: wrong })).rejects.toMatchObject({ code: 'MATCH_CODE_MISMATCH' });
+    world.clock.advance(15_000);
+    await agent.post('/login/push').expect(202);
+    await agent.get('/app/secret').expect(202);
+
+    await world.device.approve({ ...ref, matchCode });
+    await world.emulator.webhooksSettled();
+    await agent.post('/login/push').expect(200);
+    await app.close();
+  });
+});
