@@ -1,3 +1,4 @@
+import { Strategy as PassportStrategy } from 'passport-strategy';
 import { startChallenge, clientIp } from './challenge.js';
 import { isVerifyPushError, VerifyPushError, type VerifyPushErrorCode } from './errors.js';
 import { createEnrolmentHandlers, type EnrolmentHandlers } from './enrolment.js';
@@ -114,6 +115,21 @@ function bindingMatches(record: ChallengeRecord, pending: PendingMark): boolean 
   );
 }
 
+/** Passport's actions, attached to each per-request object by passport.authenticate(). */
+interface PassportActions {
+  success(user: unknown, info?: object): void;
+  fail(challenge?: unknown, status?: number): void;
+  redirect(url: string, status?: number): void;
+  pass(): void;
+  error(err: unknown): void;
+}
+
+/**
+ * passport-strategy's base class, as every Passport strategy extends it. Typed here rather than through
+ * @types/passport-strategy so the published declarations ask nothing extra of TypeScript users.
+ */
+const StrategyBase = PassportStrategy as unknown as abstract new () => PassportActions;
+
 /**
  * Twilio Verify Push as a Passport strategy (name `'verify-push'`). The same middleware starts a challenge
  * for a user who passed the first factor, reports it pending while the phone decides, and logs the user in
@@ -122,7 +138,7 @@ function bindingMatches(record: ChallengeRecord, pending: PendingMark): boolean 
  * Passport makes one object per request with `Object.create(strategy)`, so all state lives in readonly
  * fields set here and methods live on the prototype.
  */
-export class VerifyPushStrategy<User = unknown> {
+export class VerifyPushStrategy<User = unknown> extends StrategyBase {
   readonly name = 'verify-push';
   private readonly options: ResolvedOptions<User>;
   private readonly verify: VerifyFunction<User> | VerifyFunctionWithRequest<User> | undefined;
@@ -133,14 +149,8 @@ export class VerifyPushStrategy<User = unknown> {
   /** Twilio fetches in progress in this process, one per challenge (see poll.ts). */
   private readonly inflight: Map<string, Promise<ChallengeRecord>>;
 
-  // Passport's actions, attached to each per-request object by passport.authenticate().
-  declare success: (user: unknown, info?: object) => void;
-  declare fail: (challenge?: unknown, status?: number) => void;
-  declare redirect: (url: string, status?: number) => void;
-  declare pass: () => void;
-  declare error: (err: unknown) => void;
-
   constructor(options: VerifyPushOptions<User>, verify?: VerifyFunction<User> | VerifyFunctionWithRequest<User>) {
+    super();
     if (verify !== undefined && typeof verify !== 'function') {
       throw new VerifyPushError('INVALID_OPTION', 'The verify callback, when given, must be a function.');
     }

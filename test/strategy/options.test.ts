@@ -1,3 +1,4 @@
+import { Strategy as PassportStrategy } from 'passport-strategy';
 import { describe, expect, it } from 'vitest';
 import { VerifyPushStrategy } from '../../src/strategy.js';
 import { isVerifyPushError } from '../../src/errors.js';
@@ -90,6 +91,17 @@ describe('options are validated at construction', () => {
   it('needs the auth token for the webhook when only a client was given', () => {
     const strategy = new VerifyPushStrategy(base);
     expect(codeOf(() => strategy.webhook({ url: 'https://example.com/hook' }))).toBe('INVALID_OPTION');
+  });
+});
+
+describe('passport integration', () => {
+  it('is a passport-strategy Strategy named verify-push, usable with Object.create as Passport does', () => {
+    const strategy = new VerifyPushStrategy({ accountSid: ACCOUNT_SID, authToken: 'token', serviceSid: SERVICE_SID, identitySecret: SECRET });
+    expect(strategy).toBeInstanceOf(PassportStrategy);
+    expect(strategy.name).toBe('verify-push');
+    const perRequest = Object.create(strategy) as VerifyPushStrategy;
+    expect(perRequest.name).toBe('verify-push');
+    expect(typeof perRequest.authenticate).toBe('function');
   });
 });
 
