@@ -1,0 +1,127 @@
+/**
+ * The Express app: sessions, Passport with two strategies (password, then Verify Push), the webhook,
+ * and the routes. This is the part to copy into your own app.
+ */
+import express, { type ErrorRequestHandler } from 'express';
+import session from 'express-session';
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { VerifyPushStrategy, type EventsOptions } from 'passport-twilio-verify-push';
+import type { Backend } from './backend.js';
+import { PATHS, type ExampleContext } from './context.js';
+import { deviceRoutes } from './device-routes.js';
+import { chrome, contentSecurityPolicy, wantsJson } from './http-helpers.js';
+import { loginRoutes } from './routes/login.js';
+import { pageRoutes } from './routes/pages.js';
+import { pushRoutes } from './routes/push.js';
+import { WEBHOOK_PATH } from './twilio-mode.js';
+import { publicUser, type PublicUser, type UserDirectory } from './users.js';
+import { errorPage } from './views/pages.js';
+
+export interface AppSettings {
+  backend: Backend;
+  users: UserDirectory;
+  clock: () => number;
+  baseUrl: string;
+  numberMatching: boolean;
+  expiresInSeconds: number;
+  events: EventsOptions;
+  forceLongPoll: boolean;
+  sessionSecret: string;
+  /** Behind a tunnel or proxy (real Twilio mode): trust X-Forwarded-* from loopback only. */
+  trustProxy: boolean;
+}
+
+/** Demo users whose phone exists from the start; it is enrolled the first time they pass the password. */
+const USERS_WITH_A_PHONE = new Set(['alice']);
+
+export function buildExpressApp(settings: AppSettings): express.Express {
+  const { backend, users } = settings;
+  const app = express();
+  if (settings.trustProxy) app.set('trust proxy', 'loopback');
+
+  const push = new VerifyPushStrategy<PublicUser>({
+    client: backend.client,
+    // Needed to check webhook signatures (Twilio signs with the auth token).
+    authToken: backend.authToken,
+    serviceSid: backend.serviceSid,
+    // The Verify identity is an HMAC of the user id: stable, and not personal data at Twilio.
+    identitySecret: backend.identitySecret,
+    appName: 'the Verify Push example',
+    waitUrl: PATHS.wait,
+    numberMatching: settings.numberMatching,
+    expiresInSeconds: settings.expiresInSeconds,
+    clock: settings.clock,
+  });
+
+  const passport = new Passport();
+  passport.use(
+    new LocalStrategy((username, password, done) => {
+      users.checkPassword(username, password).then((user) => done(null, user ? publicUser(user) : false), done);
+    }),
+  );
+  passport.use(push);
+  passport.serializeUser((user, done) => done(null, (user as PublicUser).id));
+  passport.deserializeUser((id: string, done) => {
+    const user = users.findById(id);
+    done(null, user ? publicUser(user) : false);
+  });
+
+  // Twilio's webhook first, before any body parser: the handler reads and checks the raw signed body.
+  app.post(WEBHOOK_PATH, push.webhook({ url: backend.webhookUrl }));
+
+  app.use(contentSecurityPolicy());
+  app.use(express.urlencoded({ extended: false, limit: '8kb' }));
+  app.use(express.json({ limit: '8kb' }));
+  app.use(
+    session({
+      name: 'example.sid',
+      secret: settings.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      // SameSite=Lax: other sites cannot make the browser POST here with this cookie (CSRF).
+      cookie: { httpOnly: true, sameSite: 'lax', secure: settings.trustProxy ? 'auto' : false },
+    }),
+  );
+  app.use(passport.session());
+
+  const simulator = backend.simulator;
+  const ctx: ExampleContext = {
+    passport,
+    push,
+    users,
+    deviceSimulator: simulator !== undefined,
+    ...(simulator
+      ? {
+          async seedPhone(req, user) {
+            if (!USERS_WITH_A_PHONE.has(user.username) || simulator.hasPhoneFor(user.username)) return;
+            const identity = await push.identityOf(user, req);
+            await simulator.enrol({ identity, username: user.username, friendlyName: `${user.displayName}'s phone` });
+          },
+        }
+      : {}),
+  };
+
+  app.use(pageRoutes(ctx));
+  app.use(loginRoutes(ctx));
+  app.use(pushRoutes(ctx, { events: settings.events, forceLongPoll: settings.forceLongPoll, clock: settings.clock }));
+  if (simulator) app.use(deviceRoutes(simulator, () => settings.baseUrl, settings.clock));
+
+  app.use((req, res) => {
+    res.status(404).type('html').send(String(errorPage(chrome(req, res, ctx.deviceSimulator), 'Not found', 'There is no such page.')));
+  });
+  const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const coded = error as { code?: unknown; status?: unknown };
+    const status = typeof coded.status === 'number' && coded.status >= 400 && coded.status < 600 ? coded.status : 500;
+    const code = typeof coded.code === 'string' ? coded.code : 'INTERNAL_ERROR';
+    if (status >= 500) console.error(error);
+    if (res.headersSent) return;
+    if (wantsJson(req)) {
+      res.status(status).json({ code });
+      return;
+    }
+    res.status(status).type('html').send(String(errorPage(chrome(req, res, ctx.deviceSimulator), 'Something went wrong', `The request failed (${code}). Try again.`)));
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,82 @@
+/** Small request helpers shared by the example's routes. */
+import { randomBytes } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { PublicUser } from './users.js';
+import type { PageChrome } from './views/layout.js';
+
+interface MessageSession {
+  messages?: unknown;
+}
+
+/** The user who passed the password step, if any (Passport puts it on `req.user`). */
+export function currentUser(req: Request): PublicUser | undefined {
+  return req.user as PublicUser | undefined;
+}
+
+/**
+ * Messages for the next page, kept in the session. Passport's `failureMessage: true` appends to the
+ * same `req.session.messages` array, so the login page shows both kinds.
+ */
+export function addMessage(req: Request, message: string): void {
+  const session = req.session as unknown as MessageSession;
+  const list = Array.isArray(session.messages) ? (session.messages as unknown[]) : [];
+  list.push(message);
+  session.messages = list;
+}
+
+export function takeMessages(req: Request): string[] {
+  const session = req.session as unknown as MessageSession | undefined;
+  if (!session || !Array.isArray(session.messages)) return [];
+  const messages = session.messages.filter((m): m is string => typeof m === 'string');
+  delete session.messages;
+  return messages;
+}
+
+/** JSON for scripts and API clients (an app on the phone), HTML for browsers. */
+export function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * A fresh nonce per response and a Content-Security-Policy that only runs our own inline script and
+ * style: an injected `<script>` (say, through a push message) would not run.
+ */
+export function contentSecurityPolicy(): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const nonce = randomBytes(16).toString('base64');
+    res.locals.nonce = nonce;
+    res.setHeader(
+      'Content-Security-Policy',
+      [
+        "default-src 'self'",
+        `script-src 'nonce-${nonce}'`,
+        `style-src 'nonce-${nonce}'`,
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ].join('; '),
+    );
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    next();
+  };
+}
+
+/** What every page's header needs. */
+export function chrome(req: Request, res: Response, deviceSimulator: boolean): PageChrome {
+  const user = currentUser(req);
+  return {
+    nonce: String(res.locals.nonce ?? ''),
+    deviceSimulator,
+    ...(user ? { username: user.username } : {}),
+  };
+}
+
+/** Wraps an async route so a rejection reaches Express's error handler (Express 5 does this too; explicit is clearer). */
+export function asyncRoute(handler: (req: Request, res: Response, next: NextFunction) => Promise<void>): RequestHandler {
+  return (req, res, next) => {
+    handler(req, res, next).catch(next);
+  };
+}

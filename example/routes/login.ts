@@ -1,0 +1,88 @@
+/**
+ * First factor (password, with passport-local) chained into the second (Verify Push), and logout.
+ * One POST /login does both steps: the password check logs the user in as "first factor passed", then
+ * the push strategy starts a challenge and sends the browser to the waiting page (or answers 202 JSON
+ * to an app).
+ */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { ExampleContext } from '../context.js';
+import { addMessage, asyncRoute, chrome, takeMessages, wantsJson } from '../http-helpers.js';
+import type { PublicUser } from '../users.js';
+import { loginPage } from '../views/pages.js';
+
+interface PushFailure {
+  code?: string;
+  message?: string;
+}
+
+/** Outcomes after which a fresh challenge is the right next step ("try again"). */
+const RESTARTABLE = new Set(['CHALLENGE_DENIED', 'CHALLENGE_EXPIRED', 'CHALLENGE_SUPERSEDED', 'CHALLENGE_MISMATCH', 'CHALLENGE_ALREADY_USED']);
+
+export function loginRoutes(ctx: ExampleContext): Router {
+  const router = Router();
+  const { passport } = ctx;
+
+  router.get('/login', (req, res) => {
+    res.type('html').send(String(loginPage(chrome(req, res, ctx.deviceSimulator), takeMessages(req))));
+  });
+
+  /** The password step. A custom callback so an app (JSON) and a browser each get the answer they expect. */
+  function passwordStep(req: Request, res: Response, next: NextFunction): void {
+    passport.authenticate('local', (err: unknown, user: PublicUser | false) => {
+      if (err) return next(err);
+      if (!user) {
+        if (wantsJson(req)) return res.status(401).json({ code: 'INVALID_CREDENTIALS', message: 'Wrong username or password.' });
+        addMessage(req, 'Wrong username or password.');
+        return res.redirect(303, '/login');
+      }
+      // Passport regenerates the session here (session fixation defence) and records the first factor.
+      req.logIn(user, (loginError) => {
+        if (loginError) return next(loginError);
+        if (!ctx.seedPhone) return next();
+        ctx.seedPhone(req, user).then(() => next(), next);
+      });
+    })(req, res, next);
+  }
+
+  /**
+   * The push step. While the challenge is pending the strategy answers by itself (303 to the waiting page,
+   * or 202 JSON with the transaction id); this callback sees only the end results.
+   */
+  function pushStep(req: Request, res: Response, next: NextFunction, retried = false): void {
+    passport.authenticate('verify-push', (err: unknown, user: PublicUser | false, info: PushFailure | undefined, status?: number) => {
+      if (err) return next(err);
+      if (user) {
+        // Approved already (e.g. the login route was hit again after finishing): log in and go on.
+        return req.logIn(user, (loginError) => (loginError ? next(loginError) : res.redirect(303, '/account')));
+      }
+      const code = info?.code ?? 'NOT_AUTHENTICATED';
+      if (!retried && req.path === '/login/push/retry' && RESTARTABLE.has(code)) {
+        // The old challenge is used up (and cleared from the session): start a new one right away.
+        return pushStep(req, res, next, true);
+      }
+      if (code === 'NO_PUSH_FACTOR') {
+        if (wantsJson(req)) return res.status(403).json({ code, message: 'Enrol a phone first.' });
+        return res.redirect(303, '/enrol');
+      }
+      if (wantsJson(req)) return res.status(status ?? 401).json({ code, message: info?.message ?? 'Sign-in failed.' });
+      if (code === 'FIRST_FACTOR_REQUIRED') return res.redirect(303, '/login');
+      addMessage(req, info?.message ?? 'Sign-in failed.');
+      return res.redirect(303, '/login');
+    })(req, res, next);
+  }
+
+  router.post('/login', passwordStep, (req, res, next) => pushStep(req, res, next));
+  /** "Send a new request" on the waiting page after a denial or expiry. */
+  router.post('/login/push/retry', (req, res, next) => pushStep(req, res, next));
+
+  router.post(
+    '/logout',
+    asyncRoute(async (req, res) => {
+      // Passport regenerates the session: the second-factor mark is bound to the old session id, so it is void.
+      await new Promise<void>((resolve, reject) => req.logout((err) => (err ? reject(err) : resolve())));
+      res.redirect(303, '/');
+    }),
+  );
+
+  return router;
+}

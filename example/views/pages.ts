@@ -1,0 +1,88 @@
+/** The plain pages of the example: home, login, account, errors. */
+import { DEMO_CREDENTIALS } from '../users.js';
+import { html, type SafeHtml } from './html.js';
+import { layout, type PageChrome } from './layout.js';
+
+export function homePage(chrome: PageChrome, state: { signedIn: boolean; secondFactor: boolean }): SafeHtml {
+  const status = state.secondFactor
+    ? html`<p class="success">You are fully signed in. <a href="/account">Go to your account</a>.</p>`
+    : state.signedIn
+      ? html`<p class="notice">Your password was accepted; your phone still has to approve. <a href="/account">Continue</a>.</p>`
+      : html`<p><a class="button" href="/login">Log in</a></p>`;
+  return layout(
+    'Home',
+    chrome,
+    html`<div class="card">
+  <h1>Password + Twilio Verify Push</h1>
+  <p>This small app signs you in with a password, then asks your phone to approve the sign-in with
+  Twilio Verify Push. The account page is protected by both factors.</p>
+  ${status}
+  ${
+    chrome.deviceSimulator
+      ? html`<p class="muted">No Twilio account needed: the app runs a Verify Push emulator, and the
+  <a href="/device" target="_blank" rel="noopener">device simulator</a> plays the phone. Open it in a second tab.</p>`
+      : html`<p class="muted">Running against real Twilio: approve on the phone where you enrolled the factor.</p>`
+  }
+</div>`,
+  );
+}
+
+export function loginPage(chrome: PageChrome, messages: string[]): SafeHtml {
+  return layout(
+    'Log in',
+    chrome,
+    html`<div class="card">
+  <h1>Log in</h1>
+  ${messages.map((message) => html`<p class="error" role="alert">${message}</p>`)}
+  <form method="post" action="/login">
+    <label for="username">Username</label>
+    <input id="username" name="username" type="text" autocomplete="username" required autofocus>
+    <label for="password">Password</label>
+    <input id="password" name="password" type="password" autocomplete="current-password" required>
+    <div class="actions"><button type="submit">Log in</button></div>
+  </form>
+</div>
+<div class="card">
+  <h2>Demo users</h2>
+  <table class="creds">
+    <tr><th>Username</th><th>Password</th><th></th></tr>
+    ${DEMO_CREDENTIALS.map(
+      (c) => html`<tr><td><code>${c.username}</code></td><td><code>${c.password}</code></td><td class="muted">${c.note}</td></tr>`,
+    )}
+  </table>
+</div>`,
+  );
+}
+
+export interface AccountView {
+  displayName: string;
+  username: string;
+  factors: Array<{ friendlyName: string; createdAt: string; status: string }>;
+}
+
+export function accountPage(chrome: PageChrome, view: AccountView): SafeHtml {
+  return layout(
+    'Account',
+    chrome,
+    html`<div class="card">
+  <h1>Welcome, ${view.displayName}</h1>
+  <p class="success">Signed in with your password and approved on your phone.</p>
+  <p>This page sits behind <code>passport.authenticate('verify-push', { gate: true })</code>: nobody sees it
+  before their phone approves the sign-in.</p>
+</div>
+<div class="card">
+  <h2>Your devices</h2>
+  ${
+    view.factors.length === 0
+      ? html`<p class="muted">No push factor enrolled.</p>`
+      : html`<ul>${view.factors.map((f) => html`<li>${f.friendlyName} <span class="muted">(${f.status}, since ${f.createdAt})</span></li>`)}</ul>`
+  }
+  <p><a href="/enrol">Enrol another device</a></p>
+  <form method="post" action="/logout"><button class="secondary" type="submit">Log out</button></form>
+</div>`,
+  );
+}
+
+export function errorPage(chrome: PageChrome, title: string, message: string): SafeHtml {
+  return layout(title, chrome, html`<div class="card"><h1>${title}</h1><p class="error" role="alert">${message}</p><p><a href="/">Home</a></p></div>`);
+}

@@ -1,0 +1,80 @@
+/**
+ * The waiting page's script, sent inline (no build step, no framework). It listens on the events
+ * endpoint with EventSource, falls back to long-poll when a stream cannot be held, counts down on the
+ * server's clock, and moves on when the phone answers.
+ */
+export const WAIT_SCRIPT = String.raw`
+(function () {
+  var data = JSON.parse(document.getElementById('wait-data').textContent);
+  var byId = function (id) { return document.getElementById(id); };
+  // The countdown runs on the server's clock: expiresAt is server time, so only the offset matters.
+  var offset = data.serverTime - Date.now();
+  var expiresAt = data.expiresAt;
+  var finished = false;
+  var source = null;
+  var OUTCOMES = {
+    denied: 'You denied this sign-in on your phone.',
+    expired: 'The sign-in request expired before your phone answered.',
+    superseded: 'A newer sign-in request replaced this one.'
+  };
+
+  function tick() {
+    if (finished) return;
+    var left = Math.max(0, expiresAt - (Date.now() + offset));
+    var seconds = Math.ceil(left / 1000);
+    byId('countdown').textContent = Math.floor(seconds / 60) + ':' + String(seconds % 60).padStart(2, '0');
+  }
+  var timer = setInterval(tick, 250);
+  tick();
+
+  function stop() {
+    finished = true;
+    clearInterval(timer);
+    if (source) { source.close(); source = null; }
+  }
+
+  function show(event) {
+    if (finished) return;
+    if (typeof event.serverTime === 'number') offset = event.serverTime - Date.now();
+    if (typeof event.expiresAt === 'number') expiresAt = event.expiresAt;
+    if (event.state === 'pending') return;
+    stop();
+    if (event.state === 'approved') {
+      byId('status').textContent = 'Approved on your phone. Signing you in…';
+      location.assign(data.completeUrl);
+      return;
+    }
+    if (event.state === 'none' || event.state === 'completed') {
+      // Nothing left to wait for (finished in another tab, or signed out): the account page decides.
+      location.assign(data.doneUrl);
+      return;
+    }
+    byId('waiting').hidden = true;
+    byId('failed').hidden = false;
+    byId('failed-message').textContent = OUTCOMES[event.state] || 'This sign-in request can no longer be approved.';
+  }
+
+  function longPoll() {
+    if (finished) return;
+    fetch(data.eventsUrl, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (response) {
+        if (!response.ok) throw new Error('status ' + response.status);
+        return response.json();
+      })
+      .then(function (event) { show(event); setTimeout(longPoll, 0); },
+            function () { setTimeout(longPoll, data.pollAfterMs); });
+  }
+
+  if (window.EventSource && !data.forceLongPoll) {
+    source = new EventSource(data.eventsUrl);
+    source.addEventListener('state', function (message) { show(JSON.parse(message.data)); });
+    source.onerror = function () {
+      // EventSource reconnects by itself after a normal end; CLOSED means it gave up (an error answer).
+      if (source && source.readyState === EventSource.CLOSED && !finished) { source = null; longPoll(); }
+    };
+  } else {
+    longPoll();
+  }
+  byId('transport').textContent = source ? 'live (server-sent events)' : 'live (long-poll)';
+})();
+`;

@@ -1,0 +1,81 @@
+import { html, jsonForScript, type SafeHtml } from './html.js';
+import { layout, type PageChrome } from './layout.js';
+import { WAIT_SCRIPT } from './scripts/wait.js';
+
+export interface WaitView {
+  message: string;
+  fields: ReadonlyArray<{ label: string; value: string }>;
+  /** ms since epoch, server clock */
+  expiresAt: number;
+  serverTime: number;
+  pollAfterMs: number;
+  matchCode?: string;
+  /** Already settled (e.g. the page was reloaded after a denial): show the outcome at once. */
+  failedState?: 'denied' | 'expired' | 'superseded';
+  eventsUrl: string;
+  completeUrl: string;
+  doneUrl: string;
+  retryUrl: string;
+  /** Testing aid: skip EventSource to exercise the long-poll path. */
+  forceLongPoll: boolean;
+}
+
+export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
+  const data = {
+    expiresAt: view.expiresAt,
+    serverTime: view.serverTime,
+    pollAfterMs: view.pollAfterMs,
+    eventsUrl: view.eventsUrl,
+    completeUrl: view.completeUrl,
+    doneUrl: view.doneUrl,
+    forceLongPoll: view.forceLongPoll,
+  };
+  return layout(
+    'Approve on your phone',
+    chrome,
+    html`<div class="card" id="waiting"${view.failedState ? html` hidden` : ''}>
+  <h1>Check your phone</h1>
+  <p id="status"><span class="spinner" aria-hidden="true"></span>We sent a sign-in request to your phone. Approve it to continue.</p>
+  ${
+    view.matchCode
+      ? html`<p>When your phone asks, enter this number:</p>
+  <p class="code" id="match-code" aria-label="Number to enter on your phone">${view.matchCode}</p>`
+      : ''
+  }
+  <p class="muted">Your phone shows:</p>
+  <div class="push">
+    <div class="message" id="push-message">${view.message}</div>
+    <dl class="fields">${view.fields.map((f) => html`<dt>${f.label}</dt><dd>${f.value}</dd>`)}</dl>
+  </div>
+  <p>Expires in <span class="countdown" id="countdown">–:––</span>. <span class="muted">Updates <span id="transport">live</span>.</span></p>
+  ${
+    chrome.deviceSimulator
+      ? html`<p class="muted">In this demo your phone is the <a href="/device" target="_blank" rel="noopener">device simulator</a>: open it in another tab.</p>`
+      : html`<p class="muted">Did not get it? Open the app on your phone: pending requests show there too.</p>`
+  }
+</div>
+<div class="card" id="failed"${view.failedState ? '' : html` hidden`}>
+  <h1>Sign-in not approved</h1>
+  <p class="error" role="alert" id="failed-message">${failedMessage(view.failedState)}</p>
+  <div class="actions">
+    <form method="post" action="${view.retryUrl}"><button type="submit">Send a new request</button></form>
+    <form method="post" action="/logout"><button class="secondary" type="submit">Log out</button></form>
+  </div>
+</div>
+<script type="application/json" id="wait-data">${jsonForScript(data)}</script>`,
+    view.failedState ? undefined : WAIT_SCRIPT,
+  );
+}
+
+function failedMessage(state: WaitView['failedState']): string {
+  switch (state) {
+    case 'denied':
+      return 'You denied this sign-in on your phone.';
+    case 'expired':
+      return 'The sign-in request expired before your phone answered.';
+    case 'superseded':
+      return 'A newer sign-in request replaced this one.';
+    default:
+      return '';
+  }
+}
