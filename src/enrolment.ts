@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VerifyPushError, isVerifyPushError } from './errors.js';
+import { VerifyPushError } from './errors.js';
+import { jsonMiddleware, sendJson } from './json-middleware.js';
 import { assertSid } from './sids.js';
 import type { PushFactor, VerifyApi } from './verify-api.js';
 
@@ -114,14 +115,14 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
   return {
     accessToken(options = {}) {
       checkTtl(options.ttlSeconds);
-      return middleware(async (req, res) => sendJson(res, 200, { ...(await issueAccessToken(req, options)) }));
+      return jsonMiddleware<EnrolmentRequest>(async (req, res) => sendJson(res, 200, { ...(await issueAccessToken(req, options)) }));
     },
     listFactors() {
-      return middleware(async (req, res) => sendJson(res, 200, { factors: await factorsOf(req) }));
+      return jsonMiddleware<EnrolmentRequest>(async (req, res) => sendJson(res, 200, { factors: await factorsOf(req) }));
     },
     deleteFactor(options = {}) {
       const param = options.param ?? 'factorSid';
-      return middleware(async (req, res) => {
+      return jsonMiddleware<EnrolmentRequest>(async (req, res) => {
         const factorSid = req.params?.[param];
         await removeFactor(req, typeof factorSid === 'string' ? factorSid : '');
         res.statusCode = 204;
@@ -149,28 +150,4 @@ function summary(factor: PushFactor): FactorSummary {
     status: factor.status,
     dateCreated: factor.dateCreated.toISOString(),
   };
-}
-
-/** Our own errors become small JSON answers; anything unexpected goes to the app's error handler. */
-function middleware(handle: (req: EnrolmentRequest, res: ServerResponse) => Promise<void>): EnrolmentMiddleware {
-  return (req, res, next) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!isVerifyPushError(error) || res.headersSent) {
-        next(error);
-        return;
-      }
-      if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.ceil(error.retryAfter)));
-      sendJson(res, error.status, { error: error.code });
-    });
-  };
-}
-
-function sendJson(res: ServerResponse, status: number, body: object): void {
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  // Tokens and device lists are per user: no shared cache may keep them.
-  res.setHeader('Cache-Control', 'no-store');
-  res.end(payload);
 }

@@ -32,6 +32,7 @@ import { recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
 import { MemoryChallengeStore } from './stores/memory.js';
 import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/types.js';
 import { VerifyApi } from './verify-api.js';
+import { createResendHandler } from './resend.js';
 import { createWebhookHandler, type WebhookOptions } from './webhook.js';
 import type { DetailField } from './verify-api.js';
 
@@ -380,16 +381,10 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
    * writes to the session. A challenge belonging to another user than the current one reads as 'none'.
    */
   async status(req: VerifyPushRequest): Promise<VerifyPushStatus> {
-    sessionOf(req);
-    const user = this.options.getUser(req);
-    if (!user) return { state: 'none' };
-    const identity = await this.identityOf(user, req);
-    const pending = readPending(req);
-    if (!pending || pending.identity !== identity) {
-      return { state: hasVerifiedMark(req, identity) ? 'completed' : 'none' };
-    }
-    const stored = await this.store.get(pending.challengeSid);
-    if (!stored || !bindingMatches(stored, pending)) return { state: 'none' };
+    const own = await this.ownChallenge(req);
+    if (!own) return { state: 'none' };
+    const { identity, pending, record: stored } = own;
+    if (!pending || !stored) return { state: hasVerifiedMark(req, identity) ? 'completed' : 'none' };
     const record = await refreshRecord(this.pollDeps(), stored);
     return {
       state: record.status,
@@ -400,6 +395,43 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
       message: pending.message,
       fields: pending.fields,
     };
+  }
+
+  /**
+   * The current user's identity and, when the session waits for one, its challenge as the store holds it.
+   * The challenge always comes from the session, never from the request, and must still belong to this user.
+   */
+  private async ownChallenge(
+    req: VerifyPushRequest,
+  ): Promise<{ identity: string; pending?: PendingMark; record?: ChallengeRecord } | undefined> {
+    sessionOf(req);
+    const user = this.options.getUser(req);
+    if (!user) return undefined;
+    const identity = await this.identityOf(user, req);
+    const pending = readPending(req);
+    if (!pending || pending.identity !== identity) return { identity };
+    const record = await this.store.get(pending.challengeSid);
+    if (!record || !bindingMatches(record, pending)) return { identity };
+    return { identity, pending, record };
+  }
+
+  /**
+   * POST middleware that sends the session's pending push to the phone again, at most 3 times per challenge
+   * (Twilio's limit), counted in the store so tabs and instances share the allowance. Answers
+   * `{ sent: true, remaining }`, or `{ error: code }`: 401 without a signed-in user, 409 when nothing is
+   * pending, 429 when the allowance is used up.
+   */
+  resend(): ReturnType<typeof createResendHandler<VerifyPushRequest>> {
+    return createResendHandler<VerifyPushRequest>({
+      api: this.api,
+      store: this.store,
+      clock: this.options.clock,
+      locate: async (req) => {
+        const own = await this.ownChallenge(req);
+        if (!own) throw new VerifyPushError('NOT_AUTHENTICATED', 'Sign in with your password first.');
+        return own.record ? { identity: own.identity, record: own.record } : undefined;
+      },
+    });
   }
 
   /**

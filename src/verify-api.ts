@@ -130,6 +130,31 @@ export class VerifyApi {
     }
   }
 
+  /**
+   * Send the push notification of a pending challenge again. One attempt only: repeating it after an
+   * unknown outcome could buzz the phone twice, and Twilio allows only 3 per challenge (60309).
+   */
+  async resendPush(identity: string, challengeSid: string, deadline?: number): Promise<void> {
+    assertSid('challenge', challengeSid, 'challenge sid');
+    const call: TwilioCall = {
+      method: 'post',
+      path: `${this.entityPath(identity)}/Challenges/${challengeSid}/Notifications`,
+      data: {},
+      timeoutMs: this.requestTimeoutMs,
+    };
+    try {
+      await twilioRequest(this.client, this.bounded(call, deadline));
+    } catch (error) {
+      if ((error as VerifyPushError).twilioCode === 60309) {
+        throw new VerifyPushError('RATE_LIMITED', 'Twilio sends a challenge to the phone at most 3 more times.', {
+          cause: error,
+          twilioCode: 60309,
+        });
+      }
+      throw mapChallengeError(error);
+    }
+  }
+
   async createAccessToken(
     identity: string,
     options: { factorFriendlyName?: string; ttlSeconds?: number } = {},

@@ -202,6 +202,7 @@ export async function startWorld(): Promise<World> {
         },
       )(req, res, next);
     });
+    app.post('/login/push/resend', strategy.resend());
     app.get('/login/push/status', (req, res, next) => {
       strategy.status(req).then((status) => res.json(status), next);
     });

@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http';
+import { VerifyPushError } from './errors.js';
+import { jsonMiddleware, sendJson, type JsonMiddleware } from './json-middleware.js';
+import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
+import type { VerifyApi } from './verify-api.js';
+
+/** Twilio sends a challenge's notification at most 3 more times (error 60309 after that). */
+export const MAX_RESENDS = 3;
+
+export interface ResendResult {
+  sent: true;
+  /** How many more times this challenge can be sent to the phone. */
+  remaining: number;
+}
+
+export interface ResendDeps<Req extends IncomingMessage> {
+  api: Pick<VerifyApi, 'resendPush'>;
+  store: ChallengeStore;
+  clock: () => number;
+  /** The session's own challenge (never one named by the client), or undefined when there is none. */
+  locate(req: Req): Promise<{ identity: string; record: ChallengeRecord } | undefined>;
+}
+
+const NOT_PENDING: Record<Exclude<ChallengeRecord['status'], 'pending'>, [VerifyPushError['code'], string]> = {
+  approved: ['CHALLENGE_ALREADY_USED', 'This sign-in request was already approved.'],
+  completed: ['CHALLENGE_ALREADY_USED', 'This sign-in request was already used.'],
+  denied: ['CHALLENGE_DENIED', 'This sign-in request was denied on the phone.'],
+  expired: ['CHALLENGE_EXPIRED', 'This sign-in request expired.'],
+  superseded: ['CHALLENGE_SUPERSEDED', 'A newer sign-in request replaced this one.'],
+};
+
+/**
+ * Send the session's pending push again ("I did not get a notification"). Counted in the store before
+ * calling Twilio, so however many tabs or instances ask, the phone is buzzed at most MAX_RESENDS times.
+ */
+export async function resendPendingPush<Req extends IncomingMessage>(deps: ResendDeps<Req>, req: Req): Promise<ResendResult> {
+  const found = await deps.locate(req);
+  if (!found) throw new VerifyPushError('CHALLENGE_NOT_FOUND', 'There is no sign-in request waiting on the phone.', { status: 409 });
+  const { identity, record } = found;
+  const now = deps.clock();
+  const status = record.status === 'pending' && now >= record.expiresAt ? 'expired' : record.status;
+  if (status !== 'pending') {
+    const [code, message] = NOT_PENDING[status];
+    throw new VerifyPushError(code, message, { status: 409 });
+  }
+  const left = record.expiresAt - now;
+  const { count } = await deps.store.increment(`resend:${record.challengeSid}`, left);
+  if (count > MAX_RESENDS) {
+    throw new VerifyPushError('RATE_LIMITED', 'This sign-in request was already sent to the phone 3 more times.', {
+      retryAfter: Math.ceil(left / 1000),
+    });
+  }
+  await deps.api.resendPush(identity, record.challengeSid, record.expiresAt);
+  return { sent: true, remaining: MAX_RESENDS - count };
+}
+
+/** POST middleware answering `{ sent: true, remaining }`, or `{ error: code }` with the error's status. */
+export function createResendHandler<Req extends IncomingMessage>(deps: ResendDeps<Req>): JsonMiddleware<Req> {
+  return jsonMiddleware<Req>(async (req, res) => sendJson(res, 200, await resendPendingPush(deps, req)));
+}
