@@ -29,6 +29,8 @@ export interface ExampleOptions {
   events?: EventsOptions;
   /** Testing aid: the waiting page uses long-poll instead of EventSource. */
   forceLongPoll?: boolean;
+  /** How long the waiting page waits before offering "Send it again", in ms. Default 10000. */
+  resendPauseMs?: number;
   /** Signs the session cookie. Default: random per start (sessions end with the process anyway). */
   sessionSecret?: string;
 }
@@ -78,6 +80,7 @@ export async function createExampleApp(options: ExampleOptions = {}): Promise<Ru
     expiresInSeconds: options.expiresInSeconds ?? 300,
     events: options.events ?? {},
     forceLongPoll: options.forceLongPoll ?? false,
+    resendPauseMs: options.resendPauseMs ?? 10_000,
     sessionSecret: options.sessionSecret ?? randomBytes(32).toString('hex'),
     trustProxy: backend.mode === 'twilio',
   });

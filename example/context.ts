@@ -24,4 +24,5 @@ export const PATHS = {
   events: '/login/push/events',
   complete: '/login/push/complete',
   retry: '/login/push/retry',
+  resend: '/login/push/resend',
 } as const;

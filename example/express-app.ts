@@ -27,6 +27,7 @@ export interface AppSettings {
   expiresInSeconds: number;
   events: EventsOptions;
   forceLongPoll: boolean;
+  resendPauseMs: number;
   sessionSecret: string;
   /** Behind a tunnel or proxy (real Twilio mode): trust X-Forwarded-* from loopback only. */
   trustProxy: boolean;
@@ -104,7 +105,7 @@ export function buildExpressApp(settings: AppSettings): express.Express {
 
   app.use(pageRoutes(ctx));
   app.use(loginRoutes(ctx));
-  app.use(pushRoutes(ctx, { events: settings.events, forceLongPoll: settings.forceLongPoll, clock: settings.clock }));
+  app.use(pushRoutes(ctx, { events: settings.events, forceLongPoll: settings.forceLongPoll, resendPauseMs: settings.resendPauseMs, clock: settings.clock }));
   if (simulator) app.use(deviceRoutes(simulator, () => settings.baseUrl, settings.clock));
 
   app.use((req, res) => {

@@ -14,6 +14,7 @@ export type {
   VerifyPushRequest,
 } from './options.js';
 export type { PendingBody } from './pending-response.js';
+export type { ResendResult } from './resend.js';
 export { defaultFields, defaultMessage } from './details.js';
 
 export { VerifyPushError, isVerifyPushError } from './errors.js';

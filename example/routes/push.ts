@@ -13,6 +13,8 @@ export interface PushRouteOptions {
   events?: EventsOptions;
   /** Testing aid: make the waiting page use long-poll instead of EventSource. */
   forceLongPoll?: boolean;
+  /** Pause before the waiting page offers to send the push again, in ms. */
+  resendPauseMs?: number;
   clock: () => number;
 }
 
@@ -52,12 +54,17 @@ export function pushRoutes(ctx: ExampleContext, options: PushRouteOptions): Rout
             completeUrl: PATHS.complete,
             doneUrl: '/account',
             retryUrl: PATHS.retry,
+            resendUrl: PATHS.resend,
             forceLongPoll: options.forceLongPoll ?? false,
+            resendPauseMs: options.resendPauseMs ?? 10_000,
           }),
         ),
       );
     }),
   );
+
+  // "Send it again": the session's own pending push, at most 3 more times (Twilio's limit).
+  router.post(PATHS.resend, push.resend());
 
   // Server-sent events (or long-poll) about this session's own challenge only.
   router.get(PATHS.events, push.events(options.events));

@@ -16,8 +16,12 @@ export interface WaitView {
   completeUrl: string;
   doneUrl: string;
   retryUrl: string;
+  /** POST here to send the push again (offered after a pause, at most 3 times). */
+  resendUrl: string;
   /** Testing aid: skip EventSource to exercise the long-poll path. */
   forceLongPoll: boolean;
+  /** ms before "Send it again" is offered, and between offers. */
+  resendPauseMs: number;
 }
 
 export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
@@ -28,6 +32,8 @@ export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
     eventsUrl: view.eventsUrl,
     completeUrl: view.completeUrl,
     doneUrl: view.doneUrl,
+    resendUrl: view.resendUrl,
+    resendPauseMs: view.resendPauseMs,
     forceLongPoll: view.forceLongPoll,
   };
   return layout(
@@ -47,6 +53,8 @@ export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
     <div class="message" id="push-message">${view.message}</div>
     <dl class="fields">${view.fields.map((f) => html`<dt>${f.label}</dt><dd>${f.value}</dd>`)}</dl>
   </div>
+  <p id="resend-row" hidden>Nothing on your phone? <button type="button" class="secondary" id="resend">Send it again</button></p>
+  <p class="muted" id="resend-status" role="status"></p>
   <p>Expires in <span class="countdown" id="countdown">–:––</span>. <span class="muted">Updates <span id="transport">live</span>.</span></p>
   ${
     chrome.deviceSimulator

@@ -27,8 +27,36 @@ export const WAIT_SCRIPT = String.raw`
   var timer = setInterval(tick, 250);
   tick();
 
+  // Resend: offered after a pause, and never more often than Twilio allows (3 per challenge); the server
+  // counts too, so this only keeps the button honest.
+  var resendTimer = null;
+  function offerResend(afterMs) {
+    byId('resend-row').hidden = true;
+    resendTimer = setTimeout(function () { if (!finished) byId('resend-row').hidden = false; }, afterMs);
+  }
+  byId('resend').addEventListener('click', function () {
+    byId('resend').disabled = true;
+    fetch(data.resendUrl, { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+      .then(function (answer) {
+        byId('resend').disabled = false;
+        if (answer.ok) {
+          byId('resend-status').textContent = 'Sent again. ' + (answer.body.remaining > 0
+            ? 'You can ask ' + answer.body.remaining + ' more time' + (answer.body.remaining === 1 ? '' : 's') + '.'
+            : 'That was the last resend for this request.');
+          if (answer.body.remaining > 0) offerResend(data.resendPauseMs); else byId('resend-row').hidden = true;
+        } else {
+          byId('resend-row').hidden = true;
+          byId('resend-status').textContent = 'This request cannot be sent again.';
+        }
+      }, function () { byId('resend').disabled = false; });
+  });
+  offerResend(data.resendPauseMs);
+
   function stop() {
     finished = true;
+    clearTimeout(resendTimer);
+    byId('resend-row').hidden = true;
     clearInterval(timer);
     if (source) { source.close(); source = null; }
   }
