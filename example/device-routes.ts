@@ -55,8 +55,8 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
     }),
   );
 
-  router.post(
-    '/device/api/approve',
+  // Approve or deny one challenge on the phone; approving passes the typed number-matching code along.
+  const answer = (outcome: 'approved' | 'denied') =>
     asyncRoute(async (req, res) => {
       const phone = phoneOf(simulator, req, res);
       const challengeSid = text(req.body?.challengeSid, 34);
@@ -66,32 +66,15 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
         return;
       }
       try {
-        await simulator.approve(phone, challengeSid, text(req.body?.matchCode, 12));
-        res.json({ status: 'approved' });
+        if (outcome === 'approved') await simulator.approve(phone, challengeSid, text(req.body?.matchCode, 12));
+        else await simulator.deny(phone, challengeSid);
+        res.json({ status: outcome });
       } catch (error) {
         refusal(res, error);
       }
-    }),
-  );
-
-  router.post(
-    '/device/api/deny',
-    asyncRoute(async (req, res) => {
-      const phone = phoneOf(simulator, req, res);
-      const challengeSid = text(req.body?.challengeSid, 34);
-      if (!phone) return;
-      if (!challengeSid) {
-        res.status(400).json({ code: 'BAD_REQUEST', message: 'challengeSid is required.' });
-        return;
-      }
-      try {
-        await simulator.deny(phone, challengeSid);
-        res.json({ status: 'denied' });
-      } catch (error) {
-        refusal(res, error);
-      }
-    }),
-  );
+    });
+  router.post('/device/api/approve', answer('approved'));
+  router.post('/device/api/deny', answer('denied'));
 
   // The phone side of enrolment: it received the token (in a real app, by scanning a QR code).
   router.post(
