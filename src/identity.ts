@@ -18,6 +18,28 @@ export function hmacIdentity(secret: string, userId: string): string {
   return createHmac('sha256', secret).update(userId, 'utf8').digest('hex');
 }
 
+/**
+ * The gate derives the identity on every protected request; remembering recent ones (per strategy, bounded,
+ * oldest dropped first) takes the HMAC off that hot path. The cache holds only identities, never secrets.
+ */
+const MAX_REMEMBERED_IDENTITIES = 10_000;
+const rememberedIdentities = new WeakMap<object, Map<string, string>>();
+
+function rememberedHmacIdentity(owner: object, secret: string, userId: string): string {
+  let cache = rememberedIdentities.get(owner);
+  if (!cache) {
+    cache = new Map();
+    rememberedIdentities.set(owner, cache);
+  }
+  let identity = cache.get(userId);
+  if (identity === undefined) {
+    identity = checkIdentity(hmacIdentity(secret, userId));
+    if (cache.size >= MAX_REMEMBERED_IDENTITIES) cache.delete(cache.keys().next().value as string);
+    cache.set(userId, identity);
+  }
+  return identity;
+}
+
 /** Checks an identity produced at request time (default or the app's override). */
 export function checkIdentity(value: unknown): string {
   if (typeof value !== 'string') {
@@ -42,5 +64,5 @@ export async function resolveIdentity<User, Req>(source: IdentitySource<User, Re
   if (typeof userId !== 'string' || userId === '') {
     throw new VerifyPushError('INVALID_OPTION', 'The `userId` option must return a non-empty string.');
   }
-  return checkIdentity(hmacIdentity(source.identitySecret, userId));
+  return rememberedHmacIdentity(source, source.identitySecret, userId);
 }
