@@ -115,7 +115,8 @@ export function buildExpressApp(settings: AppSettings): express.Express {
     const coded = error as { code?: unknown; status?: unknown };
     const status = typeof coded.status === 'number' && coded.status >= 400 && coded.status < 600 ? coded.status : 500;
     const code = typeof coded.code === 'string' ? coded.code : 'INTERNAL_ERROR';
-    if (status >= 500) console.error(error);
+    // Log the code and message only: a library error's cause may come from third-party code we do not control.
+    if (status >= 500) console.error(`${req.method} ${req.path} failed: ${code}: ${error instanceof Error ? error.message : String(error)}`);
     if (res.headersSent) return;
     if (wantsJson(req)) {
       res.status(status).json({ code });

@@ -95,12 +95,26 @@ function transportError(error: unknown): VerifyPushError {
     mapped = error;
   } else if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)) {
     // axios reports its own timeout as ECONNABORTED or ETIMEDOUT.
-    mapped = new VerifyPushError('TWILIO_TIMEOUT', 'Twilio did not answer in time.', { cause: error });
+    mapped = new VerifyPushError('TWILIO_TIMEOUT', 'Twilio did not answer in time.', { cause: safeCause(error) });
   } else {
-    mapped = new VerifyPushError('TWILIO_UNAVAILABLE', 'Could not reach Twilio.', { cause: error });
+    mapped = new VerifyPushError('TWILIO_UNAVAILABLE', 'Could not reach Twilio.', { cause: safeCause(error) });
   }
   if (code !== 'ECONNREFUSED') outcomeUnknown.add(mapped);
   return mapped;
+}
+
+/**
+ * What is kept of an HTTP client's error. Never the error itself: axios errors carry the request's
+ * configuration, and with it the `Authorization` header (the account SID and auth token), which would end up
+ * in any log that prints the error's cause.
+ */
+function safeCause(error: unknown): { name: string; code?: string; message: string } {
+  const source = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
+  return {
+    name: typeof source.name === 'string' ? source.name : 'Error',
+    ...(typeof source.code === 'string' ? { code: source.code } : {}),
+    message: typeof source.message === 'string' ? source.message.slice(0, 200) : 'unknown transport error',
+  };
 }
 
 function twilioError(status: number, body: unknown, headers: Record<string, unknown> | undefined): VerifyPushError {

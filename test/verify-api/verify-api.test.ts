@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
 import { VerifyApi } from '../../src/verify-api.js';
@@ -165,6 +166,26 @@ describe('VerifyApi', () => {
     expect(challenge.hiddenDetails.transaction_id).toBe('txn-500-after');
     expect(apiCalls('createChallenge')).toHaveLength(1);
     expect(await pendingChallengesWith('txn-500-after')).toHaveLength(1);
+  });
+
+  it('never carries the account credentials in an error, however deeply it is logged', async () => {
+    const { sid } = await api().createChallenge(challengeInput('txn-secret'));
+    const basic = Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64');
+    const faults = [
+      { kind: 'drop' as const },
+      { kind: 'hang' as const },
+      { kind: 'status' as const, status: 503 },
+      { kind: 'status' as const, status: 429, retryAfterSeconds: 0 },
+    ];
+    for (const fault of faults) {
+      emulator.faults.clear();
+      emulator.faults.add({ operation: 'fetchChallenge', times: 10, ...fault });
+      const error = await api({ requestTimeoutMs: 200, retries: 0 }).fetchChallenge(IDENTITY, sid).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: expect.stringMatching(/^TWILIO_/) });
+      const logged = inspect(error, { depth: Infinity, showHidden: true }) + JSON.stringify(error);
+      expect(logged).not.toContain(emulator.authToken);
+      expect(logged).not.toContain(basic);
+    }
   });
 
   it('mints access tokens for an identity and deletes factors; a missing factor is NO_PUSH_FACTOR', async () => {
