@@ -28,7 +28,7 @@ import {
   writePending,
   type PendingMark,
 } from './session.js';
-import { recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
+import { expireLocally, recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
 import { MemoryChallengeStore } from './stores/memory.js';
 import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/types.js';
 import { VerifyApi } from './verify-api.js';
@@ -380,12 +380,31 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
    * a login poll would (local expiry, one Twilio fetch per interval), but it never logs anyone in and never
    * writes to the session. A challenge belonging to another user than the current one reads as 'none'.
    */
-  async status(req: VerifyPushRequest): Promise<VerifyPushStatus> {
+  status(req: VerifyPushRequest): Promise<VerifyPushStatus> {
+    return this.describe(req, (record) => refreshRecord(this.pollDeps(), record));
+  }
+
+  /**
+   * The same, from the store and the clock alone: for the events endpoint once a webhook is mounted, where
+   * the webhook's store notification is what wakes it and a timer must never turn into Twilio polling.
+   */
+  private storedStatus(req: VerifyPushRequest): Promise<VerifyPushStatus> {
+    return this.describe(req, (record) =>
+      record.status === 'pending' && this.options.clock() > record.expiresAt
+        ? expireLocally(this.settleDeps(), record)
+        : Promise.resolve(record),
+    );
+  }
+
+  private async describe(
+    req: VerifyPushRequest,
+    bringUpToDate: (record: ChallengeRecord) => Promise<ChallengeRecord>,
+  ): Promise<VerifyPushStatus> {
     const own = await this.ownChallenge(req);
     if (!own) return { state: 'none' };
     const { identity, pending, record: stored } = own;
     if (!pending || !stored) return { state: hasVerifiedMark(req, identity) ? 'completed' : 'none' };
-    const record = await refreshRecord(this.pollDeps(), stored);
+    const record = await bringUpToDate(stored);
     return {
       state: record.status,
       expiresAt: pending.expiresAt,
@@ -478,7 +497,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
   events(options?: EventsOptions): ReturnType<typeof createEventsHandler<VerifyPushRequest>> {
     return createEventsHandler<VerifyPushRequest>(
       {
-        status: (req) => this.status(req),
+        status: (req) => (this.runtime.webhookMounted ? this.storedStatus(req) : this.status(req)),
         store: this.store,
         pendingChallengeSid: (req) => readPending(req)?.challengeSid,
         hasWebhook: () => this.runtime.webhookMounted,

@@ -45,6 +45,28 @@ describe('events endpoint with a webhook', () => {
     expect(app.store.stats().listeners).toBe(0);
   });
 
+  it('a slow approval still costs no Twilio fetch from the open stream (no timer polling with a webhook)', async () => {
+    let offset = 0;
+    app = await startStrategyApp({ webhook: true, events: { heartbeatMs: 1000 }, clock: () => Date.now() + offset });
+    const phone = await app.enrol('alice');
+    const browser = new Browser(app.url);
+    await browser.startPush('alice');
+    const stream = await openSse(`${app.url}/events`, { cookie: browser.cookieHeader });
+    expect(await eventData(stream, 0)).toMatchObject({ state: 'pending' });
+    app.emulator.clearCalls();
+
+    // 40 s pass with the stream open: well past the 15 s webhook fallback interval, far from expiry.
+    offset = 40_000;
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // two heartbeats re-read the status
+    expect(app.emulator.calls({ operation: 'fetchChallenge', source: 'api' })).toHaveLength(0);
+
+    await phone.approve(await onlyPending(phone));
+    expect(await eventData(stream, 1)).toMatchObject({ state: 'approved' });
+    await stream.ended;
+    await app.emulator.webhooksSettled();
+    expect(app.emulator.calls({ operation: 'fetchChallenge', source: 'api' })).toHaveLength(1);
+  });
+
   it("never reports another user's challenge, even when the client names it", async () => {
     app = await startStrategyApp({ webhook: true });
     const alicePhone = await app.enrol('alice');

@@ -35,10 +35,16 @@ export interface Phone {
 
 export const identityOf = (userId: string): string => `events-test-identity-${userId}`;
 
-export async function startStrategyApp(options: { webhook: boolean; events?: EventsOptions }): Promise<StrategyApp> {
-  const emulator = await VerifyPushEmulator.start();
+export async function startStrategyApp(options: {
+  webhook: boolean;
+  events?: EventsOptions;
+  /** One clock for the emulator, the store and the strategy, so a test can let time pass. */
+  clock?: () => number;
+}): Promise<StrategyApp> {
+  const clock = options.clock ?? Date.now;
+  const emulator = await VerifyPushEmulator.start({ clock });
   const serviceSid = await emulator.createService('events test');
-  const store = new MemoryChallengeStore({ sweepIntervalMs: 0 });
+  const store = new MemoryChallengeStore({ sweepIntervalMs: 0, clock });
   const push = new VerifyPushStrategy<TestUser>({
     client: emulator.client(),
     authToken: emulator.authToken,
@@ -48,6 +54,7 @@ export async function startStrategyApp(options: { webhook: boolean; events?: Eve
     pollIntervalMs: 1000,
     // Many sign-ins per user in one test file: the start limits are not under test here.
     limits: { perUser: false, perIp: false },
+    clock,
   });
   const passport = new Passport();
   passport.use(push);
