@@ -60,14 +60,19 @@ export interface RateLimitOptions {
   denials?: Partial<RateLimit> | false;
 }
 
+/**
+ * One denied challenge, reported once by whoever recorded it. The webhook carries no user cookie, so a denial
+ * it records comes with the Verify `identity` only (compare it with `strategy.identityOf(user, req)`); a
+ * denial noticed by the user's own poll also has `user` and `req`.
+ */
 export interface DeniedEvent<User = unknown> {
-  user: User;
   identity: string;
-  /** Denials counted for this user in the current window, this one included. */
+  /** Denials counted for this identity in the current window, this one included. */
   count: number;
   /** The `limits.denials.max` in force (0 when denial limiting is off). */
   limit: number;
-  req: VerifyPushRequest;
+  user?: User;
+  req?: VerifyPushRequest;
 }
 
 export interface ApprovedChallenge {
@@ -156,7 +161,10 @@ export interface VerifyPushOptions<User = unknown> {
   numberMatching?: boolean | { digits?: number };
   /** Start and denial limits (push-fatigue defences). */
   limits?: RateLimitOptions;
-  /** Told of every denial seen by the login flow, with the running count: alert the user or lock the account. */
+  /**
+   * Told of every denied challenge exactly once, with the running count, whether the webhook or a poll
+   * recorded it: alert the user or lock the account. An error it throws fails the request that recorded it.
+   */
   onDenied?(event: DeniedEvent<User>): void | Promise<void>;
   /** Timeout of one Twilio request, in ms. Default 5000; 100–60000. */
   requestTimeoutMs?: number;

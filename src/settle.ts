@@ -7,6 +7,8 @@ export interface SettleDeps {
   clock: () => number;
   /** Window of the per-user denial counter, in ms (undefined: the default hour). */
   denialWindowMs: number | undefined;
+  /** Told once per denied challenge, by the caller that recorded the denial, with the running count. */
+  onDenial?(identity: string, count: number): Promise<void>;
 }
 
 /** settle() with its dependencies bound: what the webhook handler and the poller call. */
@@ -49,7 +51,10 @@ async function moveFromPending(
   if (won) {
     // Only the caller that recorded the denial counts it, so a webhook and a poll seeing the same denial
     // count it once, and a denial is never "un-counted" by starting a new challenge.
-    if (status === 'denied') await countDenial(deps.store, record.identity, deps.denialWindowMs);
+    if (status === 'denied') {
+      const count = await countDenial(deps.store, record.identity, deps.denialWindowMs);
+      await deps.onDenial?.(record.identity, count);
+    }
     return next;
   }
   return (await deps.store.get(record.challengeSid)) ?? record;

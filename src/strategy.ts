@@ -16,7 +16,7 @@ import {
 } from './options.js';
 import { pendingBody, respondPending, wantsJson, type PendingBody } from './pending-response.js';
 import { refreshRecord, type PollDeps } from './poll.js';
-import { checkStartLimits, denialKey } from './rate-limit.js';
+import { checkStartLimits } from './rate-limit.js';
 import {
   clearPending,
   hasVerifiedMark,
@@ -269,7 +269,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
       clearPending(req);
       return failure('CHALLENGE_MISMATCH', 'This sign-in request is no longer valid. Start again.');
     }
-    const record = await refreshRecord(this.pollDeps(), stored);
+    const record = await refreshRecord(this.pollDeps({ user, req }), stored);
     switch (record.status) {
       case 'pending':
         return { kind: 'pending', body: pendingBody(pending, this.options.pollIntervalMs) };
@@ -277,7 +277,6 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
         return this.complete(req, user, identity, record);
       case 'denied':
         clearPending(req);
-        await this.reportDenial(req, user, identity);
         return failure('CHALLENGE_DENIED', 'The sign-in request was denied on your phone.');
       case 'expired':
         clearPending(req);
@@ -345,24 +344,30 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     });
   }
 
-  private async reportDenial(req: VerifyPushRequest, user: User, identity: string): Promise<void> {
-    if (!this.options.onDenied) return;
-    const count = await this.store.count(denialKey(identity));
-    await this.options.onDenied({ user, identity, count, limit: this.options.limits.denials?.max ?? 0, req });
-  }
-
-  private settleDeps(): SettleDeps {
+  /**
+   * What recording an outcome needs. `asker` is the user and request that are checking, when there is one
+   * (a poll); the webhook has none. Whoever records a denial tells `onDenied`, so it fires exactly once.
+   */
+  private settleDeps(asker?: { user: User; req: VerifyPushRequest }): SettleDeps {
     const denials = this.options.limits.denials;
+    const onDenied = this.options.onDenied;
     return {
       store: this.store,
       clock: this.options.clock,
       denialWindowMs: denials === undefined ? undefined : denials.windowSeconds * 1000,
+      ...(onDenied === undefined
+        ? {}
+        : {
+            onDenial: async (identity: string, count: number) => {
+              await onDenied({ identity, count, limit: denials?.max ?? 0, ...asker });
+            },
+          }),
     };
   }
 
-  private pollDeps(): PollDeps {
+  private pollDeps(asker?: { user: User; req: VerifyPushRequest }): PollDeps {
     return {
-      ...this.settleDeps(),
+      ...this.settleDeps(asker),
       api: this.api,
       fetchIntervalMs: () => (this.runtime.webhookMounted ? this.options.webhookFallbackPollMs : this.options.pollIntervalMs),
       requestTimeoutMs: this.options.requestTimeoutMs,

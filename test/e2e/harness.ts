@@ -55,6 +55,18 @@ export interface AppOptions {
   store?: ChallengeStore;
 }
 
+/**
+ * Every supported pairing of Express and Passport, for `describe.each`. Session regeneration, `keepSessionInfo`
+ * and the custom-callback signature live in Passport and express-session glue, so tests that depend on them
+ * run against each pairing.
+ */
+export const VERSION_MATRIX: ReadonlyArray<Required<Pick<AppOptions, 'express' | 'passport'>>> = [
+  { express: 5, passport: '0.7' },
+  { express: 5, passport: '0.6' },
+  { express: 4, passport: '0.7' },
+  { express: 4, passport: '0.6' },
+];
+
 export interface TestApp {
   url: string;
   strategy: VerifyPushStrategy<User>;

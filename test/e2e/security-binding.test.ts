@@ -11,6 +11,7 @@ import {
   phonePending,
   sessionCookie,
   startWorld,
+  VERSION_MATRIX,
   type User,
   type World,
 } from './harness.js';
@@ -31,9 +32,11 @@ function post(url: string, path: string, cookie: string) {
   return supertest(url).post(path).set('Accept', 'application/json').set('Cookie', cookie);
 }
 
-describe('challenge binding', () => {
+// The binding and race tests go through the custom callback, the gate and session regeneration, so every
+// pairing of Express and Passport is tried; the expiry tests below depend on the clock only.
+describe.each(VERSION_MATRIX)('challenge binding on Express $express, Passport $passport', (versions) => {
   it('ignores a challenge sid supplied by the client in body, query or header', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const alice = agentFor(app);
     await passwordLogin(alice, 'alice');
     await alice.post('/login/push/cb').expect(202);
@@ -59,7 +62,7 @@ describe('challenge binding', () => {
   });
 
   it('with two browsers pending for one user, only the newest challenge can complete, only in its own browser', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const first = agentFor(app);
     const second = agentFor(app);
     await passwordLogin(first, 'alice');
@@ -94,7 +97,7 @@ describe('challenge binding', () => {
         return record && tamper ? { ...record, transactionId: 'another-transaction-id-0000' } : record;
       },
     });
-    const app = await world.startApp({ store });
+    const app = await world.startApp({ ...versions, store });
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     await agent.post('/login/push/cb').expect(202);
@@ -107,7 +110,7 @@ describe('challenge binding', () => {
   });
 
   it('a completed challenge cannot complete another session, nor the same user after logout', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     const pending = await agent.post('/login/push').expect(202);
@@ -197,9 +200,9 @@ describe('time', () => {
   });
 });
 
-describe('denial and races', () => {
+describe.each(VERSION_MATRIX)('denial and races on Express $express, Passport $passport', (versions) => {
   it('a denied challenge cannot later be flipped to approved', async () => {
-    const app = await world.startApp({ webhook: false });
+    const app = await world.startApp({ ...versions, webhook: false });
     const agent = agentFor(app);
     await passwordLogin(agent, 'bob');
     await agent.post('/login/push/cb').expect(202);
@@ -218,7 +221,7 @@ describe('denial and races', () => {
       logins += 1;
       done(null, user);
     };
-    const app = await world.startApp({ verify, strategy: { webhookFallbackPollMs: 2_000 } });
+    const app = await world.startApp({ ...versions, verify, strategy: { webhookFallbackPollMs: 2_000 } });
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     const pending = await agent.post('/login/push').expect(202);

@@ -70,7 +70,7 @@ describe('push fatigue', () => {
     await app.close();
   });
 
-  it('keeps counting denials across challenges, tells onDenied, and stops new pushes at the limit', async () => {
+  it('keeps counting denials across challenges, tells onDenied once per denial, and stops new pushes at the limit', async () => {
     const events: Array<Omit<DeniedEvent<User>, 'req'>> = [];
     const app = await world.startApp({
       strategy: {
@@ -81,21 +81,42 @@ describe('push fatigue', () => {
       },
     });
     const agent = agentFor(app);
+    const alice = world.identities.get('alice');
     await passwordLogin(agent, 'alice');
     for (let i = 0; i < 2; i += 1) {
       await agent.post('/login/push/cb').expect(202);
       await answerOnPhone(world, 'alice', 'deny');
+      // The webhook recorded the denial and told the app, before (and whether or not) the browser polls again:
+      // someone holding the password cannot dodge the alert by walking away.
+      expect(events).toHaveLength(i + 1);
       const denied = await agent.post('/login/push/cb').expect(401);
       expect(denied.body.code).toBe('CHALLENGE_DENIED');
     }
-    expect(events.map((e) => [e.user.name, e.count, e.limit])).toEqual([
-      ['alice', 1, 2],
-      ['alice', 2, 2],
+    expect(events.map((e) => [e.identity, e.count, e.limit, e.user])).toEqual([
+      [alice, 1, 2, undefined],
+      [alice, 2, 2, undefined],
     ]);
     world.emulator.clearCalls();
     const limited = await agent.post('/login/push/cb').expect(429);
     expect(limited.body.code).toBe('RATE_LIMITED');
     expect(apiCalls(world)).toBe(0);
+    await app.close();
+  });
+
+  it('a denial noticed by the user\'s own poll (no webhook) reaches onDenied once, with the user', async () => {
+    const events: Array<Omit<DeniedEvent<User>, 'req'> & { hasReq: boolean }> = [];
+    const app = await world.startApp({
+      webhook: false,
+      strategy: { onDenied: ({ req, ...event }) => void events.push({ ...event, hasReq: req !== undefined }) },
+    });
+    const agent = agentFor(app);
+    await passwordLogin(agent, 'bob');
+    await agent.post('/login/push/cb').expect(202);
+    await answerOnPhone(world, 'bob', 'deny');
+    world.clock.advance(2_500);
+    await agent.post('/login/push/cb').expect(401);
+    await agent.post('/login/push/cb').expect(202);
+    expect(events).toEqual([{ identity: world.identities.get('bob'), count: 1, limit: 3, user: expect.objectContaining({ name: 'bob' }), hasReq: true }]);
     await app.close();
   });
 

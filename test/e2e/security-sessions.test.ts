@@ -2,7 +2,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import supertest from 'supertest';
 import type { NextFunction, Request, Response } from 'express';
-import { USERS, agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, sessionCookie, startWorld, type World } from './harness.js';
+import {
+  USERS,
+  VERSION_MATRIX,
+  agentFor,
+  answerOnPhone,
+  apiCalls,
+  passwordLogin,
+  phonePending,
+  sessionCookie,
+  startWorld,
+  type World,
+} from './harness.js';
 
 let world: World;
 
@@ -17,9 +28,10 @@ function storedSession(store: { get(id: string, cb: (err: unknown, s?: unknown) 
   return new Promise((resolve, reject) => store.get(id, (err, s) => (err ? reject(err) : resolve(s ?? null))));
 }
 
-describe('sessions', () => {
+// Regeneration and keepSessionInfo are Passport's and express-session's doing, so every pairing is tried.
+describe.each(VERSION_MATRIX)('sessions on Express $express, Passport $passport', (versions) => {
   it('replaces a fixated session id when pending starts and again on completion; old ids are dead', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const agent = agentFor(app);
     const visit = await agent.get('/visit').expect(200);
     const planted = { id: visit.body.sessionID as string, cookie: sessionCookie(visit) };
@@ -44,7 +56,7 @@ describe('sessions', () => {
   });
 
   it('leaves no pending keys after completion even with keepSessionInfo, and binds the mark to the new id', async () => {
-    const app = await world.startApp({ authenticate: { keepSessionInfo: true } });
+    const app = await world.startApp({ ...versions, authenticate: { keepSessionInfo: true } });
     const agent = agentFor(app);
     await passwordLogin(agent, 'bob');
     await agent.get('/visit').expect(200); // app data written after the password step
@@ -63,7 +75,7 @@ describe('sessions', () => {
   });
 
   it('logout voids the second-factor mark, even when logout keeps the session data', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     await agent.post('/login/push').expect(202);
@@ -82,7 +94,7 @@ describe('sessions', () => {
   });
 
   it('makes a different user in the same browser pass their own push', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     await agent.post('/login/push').expect(202);
@@ -108,7 +120,7 @@ describe('sessions', () => {
       (req as unknown as { session: object }).session = { passport: { user: USERS.alice!.id } };
       next();
     };
-    const app = await world.startApp({ sessionMiddleware: cookieSessionLike });
+    const app = await world.startApp({ ...versions, sessionMiddleware: cookieSessionLike });
     world.emulator.clearCalls();
     const res = await supertest(app.url).post('/login/push').set('Accept', 'application/json').expect(500);
     expect(res.body.code).toBe('SESSION_UNSUPPORTED');

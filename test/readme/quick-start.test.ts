@@ -5,16 +5,7 @@ import { pathToFileURL } from 'node:url';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
-import { readmeBlock, replaceExactly, writeGenerated } from './readme-blocks.js';
-
-// The app-specific helpers the quick start imports from './my-app.js'.
-const MY_APP = `
-const users = [{ id: '7', name: 'ada', password: 'correct horse' }];
-export const findUserByName = (name: string) => users.find((u) => u.name === name) ?? false;
-export const findUserById = (id: string) => users.find((u) => u.id === id);
-export const checkPassword = (name: string, password: string) => users.some((u) => u.name === name && u.password === password);
-export const waitingPage = '<h1>Check your phone</h1>';
-`;
+import { MY_APP, readmeBlock, replaceExactly, writeGenerated } from './readme-blocks.js';
 
 const IDENTITY_SECRET = 'readme-quick-start-identity-secret-0123456789';
 
