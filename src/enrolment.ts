@@ -24,6 +24,8 @@ export interface EnrolmentDeps<User = unknown> {
   identityOf(user: User, req: EnrolmentRequest): Promise<string>;
   /** The signed-in user (first factor passed), or a falsy value. Usually `req.user`. */
   getUser(req: EnrolmentRequest): User | null | undefined | false;
+  /** Has this session passed the push second factor for this identity? */
+  secondFactorDone(req: EnrolmentRequest, identity: string): boolean;
 }
 
 export interface AccessTokenOptions<User = unknown> {
@@ -82,9 +84,29 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
     return { user, identity: await deps.identityOf(user, req) };
   }
 
+  /**
+   * Adding or removing a device changes the second factor itself, so a password alone is not enough: once the
+   * user has a verified device, only a session that passed the push may do it. Otherwise someone holding the
+   * password could enrol their own phone (the newest device is the one challenged) and approve their own login,
+   * or remove the owner's phones. A user with no verified device yet may enrol the first one with the password
+   * (trust on first use); put your own check in front of the route if your policy needs more.
+   */
+  async function authorisedIdentity(req: EnrolmentRequest): Promise<{ user: User; identity: string }> {
+    const current = await currentIdentity(req);
+    if (deps.secondFactorDone(req, current.identity)) return current;
+    const factors = await deps.api.listPushFactors(current.identity);
+    if (factors.some((factor) => factor.status === 'verified')) {
+      throw new VerifyPushError(
+        'SECOND_FACTOR_REQUIRED',
+        'Approve a sign-in on one of your devices before adding or removing devices.',
+      );
+    }
+    return current;
+  }
+
   async function issueAccessToken(req: EnrolmentRequest, options: AccessTokenOptions<User> = {}): Promise<EnrolmentToken> {
     checkTtl(options.ttlSeconds);
-    const { user, identity } = await currentIdentity(req);
+    const { user, identity } = await authorisedIdentity(req);
     const friendly = options.factorFriendlyName;
     const factorFriendlyName = typeof friendly === 'function' ? friendly(user, req) : friendly;
     const minted = await deps.api.createAccessToken(identity, {
@@ -95,14 +117,14 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
   }
 
   async function factorsOf(req: EnrolmentRequest): Promise<FactorSummary[]> {
-    const { identity } = await currentIdentity(req);
+    const { identity } = await authorisedIdentity(req);
     return (await deps.api.listPushFactors(identity)).map(summary);
   }
 
   async function removeFactor(req: EnrolmentRequest, factorSid: string): Promise<void> {
     // Pattern first: a client-supplied value never reaches a request path unchecked.
     assertSid('factor', factorSid, 'factor sid');
-    const { identity } = await currentIdentity(req);
+    const { identity } = await authorisedIdentity(req);
     // Twilio scopes the delete to the user's entity anyway; checking the user's own list first means we never
     // even ask Twilio to delete a factor that is not theirs.
     const own = await deps.api.listPushFactors(identity);

@@ -495,6 +495,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
       serviceSid: this.options.serviceSid,
       identityOf: (user: User, req: VerifyPushRequest) => this.identityOf(user, req),
       getUser: (req: VerifyPushRequest) => this.options.getUser(req),
+      secondFactorDone: (req: VerifyPushRequest, identity: string) => hasVerifiedMark(req, identity),
     });
   }
 

@@ -29,6 +29,8 @@ beforeAll(async () => {
     serviceSid,
     identityOf: async (user) => identityOf(user),
     getUser: (req: EnrolmentRequest) => req.user as User | undefined,
+    // Stands in for the strategy's verified mark: set per request by the test below.
+    secondFactorDone: (req: EnrolmentRequest) => (req as EnrolmentRequest & { pushDone?: boolean }).pushDone === true,
   });
 
   const app = express();
@@ -37,6 +39,7 @@ beforeAll(async () => {
   app.use((req, _res, next) => {
     const id = req.get('x-test-session-user');
     if (id) (req as EnrolmentRequest).user = { id };
+    (req as EnrolmentRequest & { pushDone?: boolean }).pushDone = req.get('x-test-password-only') === undefined;
     next();
   });
   app.post('/devices/token', handlers.accessToken({ factorFriendlyName: (user) => `Phone of ${user.id}`, ttlSeconds: 120 }));
@@ -169,6 +172,32 @@ describe('listing and removing factors', () => {
     expect(emulator.calls({ source: 'api' })).toHaveLength(0);
   });
 
+  it('needs the second factor, not just the password, once the user has a verified device', async () => {
+    const passwordOnly = (method: 'get' | 'post' | 'delete', path: string) =>
+      asUser('dave', method, path).set('x-test-password-only', '1');
+    const kept = (await factorSidsOf('dave'))[0]!;
+    emulator.clearCalls();
+    for (const attempt of [
+      passwordOnly('post', '/devices/token'),
+      passwordOnly('get', '/devices'),
+      passwordOnly('delete', `/devices/${kept}`),
+    ]) {
+      const response = await attempt;
+      expect(response.status).toBe(403);
+      expect(response.body).toEqual({ error: 'SECOND_FACTOR_REQUIRED' });
+    }
+    // Nothing was minted or removed: only the device lists that decided it were read.
+    expect(apiCalls('createAccessToken')).toHaveLength(0);
+    expect(apiCalls('deleteFactor')).toHaveLength(0);
+    expect(await factorSidsOf('dave')).toContain(kept);
+  });
+
+  it('lets a user with no verified device enrol the first one with the password (trust on first use)', async () => {
+    const response = await asUser('newcomer-1', 'post', '/devices/token').set('x-test-password-only', '1');
+    expect(response.status).toBe(200);
+    expect(response.body.identity).toBe(identityOf({ id: 'newcomer-1' }));
+  });
+
   it('offers the same operations as plain functions', async () => {
     const response = await asUser('erin', 'get', '/custom/devices');
     expect(response.body).toEqual({ count: 1 });
@@ -178,7 +207,7 @@ describe('listing and removing factors', () => {
 describe('enrolment configuration', () => {
   it('refuses a bad service sid or token ttl at construction', () => {
     const api = new VerifyApi({ client: emulator.client(), serviceSid });
-    const base = { api, identityOf: async () => 'identity-0001', getUser: () => undefined };
+    const base = { api, identityOf: async () => 'identity-0001', getUser: () => undefined, secondFactorDone: () => false };
     expect(() => createEnrolmentHandlers({ ...base, serviceSid: 'VA123' })).toThrow(
       expect.objectContaining({ code: 'INVALID_SID' }),
     );

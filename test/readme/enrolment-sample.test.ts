@@ -14,18 +14,21 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-it('runs the README enrolment routes: only for the signed-in user, and the token really enrols a phone', async () => {
+it('runs the README enrolment routes: signed-in user only, first phone on trust, later changes need the push', async () => {
   const serviceSid = await emulator.createService('README enrolment');
   const push = new VerifyPushStrategy({
     client: emulator.client(),
     serviceSid,
     identitySecret: 'readme-enrolment-identity-secret-0123456789',
+    pollIntervalMs: 1000,
   });
+  passport.use(push);
   const app = express();
   app.use(express.json());
   app.use(session({ secret: 'readme', resave: false, saveUninitialized: false }));
   app.use(passport.session());
   app.post('/password', (req, res, next) => req.logIn({ id: '9' }, (err) => (err ? next(err) : res.sendStatus(204))));
+  app.post('/login/push', passport.authenticate('verify-push'), (_req, res) => res.json({ ok: true }));
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));
   const source = `export function mount(app: any, push: any) {\n${readmeBlock('enrolment')}\n}\n`;
@@ -41,7 +44,22 @@ it('runs the README enrolment routes: only for the signed-in user, and the token
   const minted = await agent.post('/account/push/token').send({ identity: 'someone-else-1234' }).expect(200);
   expect(minted.body).toMatchObject({ identity, serviceSid, factorType: 'push' });
 
-  const { factorSid } = await emulator.device().register({ serviceSid, identity, accessToken: minted.body.token });
+  // Trust on first use: the first phone is enrolled with the password alone.
+  const phone = emulator.device();
+  const { factorSid } = await phone.register({ serviceSid, identity, accessToken: minted.body.token });
+  // From now on, changing devices needs the push too.
+  await agent.get('/account/push/factors').expect(403, { error: 'SECOND_FACTOR_REQUIRED' });
+  await agent.post('/account/push/token').expect(403, { error: 'SECOND_FACTOR_REQUIRED' });
+
+  const pending = await agent.post('/login/push').set('Accept', 'application/json').expect(202);
+  await phone.approveTransaction({ serviceSid, identity, factorSid, transactionId: pending.body.transactionId });
+  let answer = await agent.post('/login/push').set('Accept', 'application/json');
+  for (let polls = 0; answer.status === 202 && polls < 5; polls += 1) {
+    await new Promise((resolve) => setTimeout(resolve, answer.body.pollAfterMs));
+    answer = await agent.post('/login/push').set('Accept', 'application/json');
+  }
+  expect(answer.status).toBe(200);
+
   const listed = await agent.get('/account/push/factors').expect(200);
   expect(listed.body.factors.map((f: { sid: string }) => f.sid)).toEqual([factorSid]);
   await agent.delete(`/account/push/factors/${factorSid}`).expect(204);
