@@ -6,12 +6,14 @@ import type { PendingMark } from './session.js';
 import { recordTtlMs } from './settle.js';
 import { isSid } from './sids.js';
 import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
-import type { PushFactor, VerifyApi } from './verify-api.js';
+import type { PushFactor, TwilioChallenge, VerifyApi } from './verify-api.js';
 
 export interface StartDeps<User> {
-  api: Pick<VerifyApi, 'listPushFactors' | 'createChallenge'>;
+  api: Pick<VerifyApi, 'listPushFactors' | 'createChallenge' | 'fetchChallenge'>;
   store: ChallengeStore;
   options: ResolvedOptions<User>;
+  /** Records what Twilio says about a challenge (settle.ts, bound to the strategy's dependencies). */
+  settle(record: ChallengeRecord, challenge: TwilioChallenge): Promise<ChallengeRecord>;
 }
 
 export interface Started {
@@ -63,13 +65,22 @@ async function chooseFactor<User>(deps: StartDeps<User>, identity: string, user:
 
 /**
  * One pending challenge per user (A1): the previous one, if still pending, is marked superseded in the store,
- * so approving it later (Twilio cannot cancel it) logs nobody in.
+ * so approving it later (Twilio cannot cancel it) logs nobody in. First it is fetched once: without a webhook
+ * nobody may have asked Twilio about it, and a denial the phone already sent must still be counted (and
+ * reported) even when whoever started it never polled again. A failed fetch does not stop the new start.
  */
-async function supersedePrevious(store: ChallengeStore, identity: string, now: number): Promise<void> {
+async function supersedePrevious<User>(deps: StartDeps<User>, identity: string, deadline: number): Promise<void> {
+  const { store } = deps;
   const previousSid = await store.getActive(identity);
   if (previousSid === undefined) return;
-  const previous = await store.get(previousSid);
+  let previous = await store.get(previousSid);
   if (previous?.status !== 'pending') return;
+  if (deps.options.clock() <= previous.expiresAt) {
+    const challenge = await deps.api.fetchChallenge(identity, previousSid, deadline).catch(() => undefined);
+    if (challenge) previous = await deps.settle(previous, challenge);
+    if (previous.status !== 'pending') return;
+  }
+  const now = deps.options.clock();
   await store.compareAndSet(previousSid, 'pending', { ...previous, status: 'superseded', settledAt: now }, recordTtlMs(previous, now));
 }
 
@@ -102,7 +113,7 @@ export async function startChallenge<User>(
   const deadline = Math.min(expiresAt, now + options.requestTimeoutMs * (options.retries + 2));
 
   const factorSid = await chooseFactor(deps, identity, user, req, deadline);
-  await supersedePrevious(store, identity, now);
+  await supersedePrevious(deps, identity, deadline);
   const challenge = await deps.api.createChallenge({
     identity,
     factorSid,

@@ -34,7 +34,7 @@ import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/
 import { VerifyApi } from './verify-api.js';
 import { createResendHandler } from './resend.js';
 import { createWebhookHandler, type WebhookOptions } from './webhook.js';
-import type { DetailField } from './verify-api.js';
+import type { DetailField, TwilioChallenge } from './verify-api.js';
 
 /** Options accepted by `passport.authenticate('verify-push', options)` besides Passport's own. */
 export interface VerifyPushAuthenticateOptions {
@@ -149,6 +149,8 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
   private readonly runtime: { webhookMounted: boolean };
   /** Twilio fetches in progress in this process, one per challenge (see poll.ts). */
   private readonly inflight: Map<string, Promise<ChallengeRecord>>;
+  /** Challenge starts in progress in this process, by identity and session id (see start()). */
+  private readonly starting: Map<string, Promise<PendingMark | undefined>>;
 
   constructor(options: VerifyPushOptions<User>, verify?: VerifyFunction<User> | VerifyFunctionWithRequest<User>) {
     super();
@@ -167,6 +169,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     this.store = guardStore(this.options.store ?? new MemoryChallengeStore({ clock: this.options.clock }));
     this.runtime = { webhookMounted: false };
     this.inflight = new Map();
+    this.starting = new Map();
   }
 
   /** Passport's entry point: hands off to one async method that performs exactly one action. */
@@ -245,7 +248,33 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     return this.check(req, user, identity, pending);
   }
 
+  /**
+   * Parallel requests of one session (a page loading several gated resources at once) share one start, so
+   * the phone is pushed once, not once per request. Only the first request writes the session; the others
+   * answer pending and leave their (identical, soon replaced) session alone. Sharing is per session id, so
+   * another browser of the same user never learns this session's transaction id or match code.
+   */
   private async start(req: VerifyPushRequest, user: User, identity: string): Promise<Outcome<User>> {
+    const key = `${identity} ${req.sessionID ?? ''}`;
+    const shared = this.starting.get(key);
+    if (shared) {
+      const pending = await shared;
+      if (pending) return { kind: 'pending', body: pendingBody(pending, this.options.pollIntervalMs) };
+    }
+    let settled: (pending: PendingMark | undefined) => void = () => undefined;
+    this.starting.set(key, new Promise((resolve) => (settled = resolve)));
+    let started: PendingMark | undefined;
+    try {
+      const outcome = await this.startOnce(req, user, identity);
+      if (outcome.kind === 'pending') started = readPending(req);
+      return outcome;
+    } finally {
+      settled(started);
+      this.starting.delete(key);
+    }
+  }
+
+  private async startOnce(req: VerifyPushRequest, user: User, identity: string): Promise<Outcome<User>> {
     const now = this.options.clock();
     const limited = await checkStartLimits(this.store, this.options.limits, identity, clientIp(req), now);
     if (limited) {
@@ -255,7 +284,13 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
           : 'Too many sign-in requests. Try again later.';
       return failure('RATE_LIMITED', message, { retryAfter: limited.retryAfter });
     }
-    const { pending } = await startChallenge({ api: this.api, store: this.store, options: this.options }, req, user, identity);
+    const startDeps = {
+      api: this.api,
+      store: this.store,
+      options: this.options,
+      settle: (record: ChallengeRecord, challenge: TwilioChallenge) => settle(this.settleDeps({ user, req }), record, challenge),
+    };
+    const { pending } = await startChallenge(startDeps, req, user, identity);
     // A privilege change: the session id during pending differs from the one before (fixation defence).
     await regenerateKeepingData(req);
     writePending(req, pending);

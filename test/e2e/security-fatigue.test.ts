@@ -120,6 +120,57 @@ describe('push fatigue', () => {
     await app.close();
   });
 
+  it('parallel requests of one session push the phone once and share one pending challenge', async () => {
+    const app = await world.startApp();
+    const browser = agentFor(app);
+    await passwordLogin(browser, 'bob');
+    world.emulator.clearCalls();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => browser.get('/app/secret')));
+    // Each answer is the shared pending state, or, for a request that arrived after the first one replaced the
+    // session id, the app's own "log in" answer (its old session is gone): never a second push.
+    const pending = answers.filter((a) => a.status === 202);
+    expect(pending.length).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.status !== 202).every((a) => a.status === 401 && a.body.code === 'LOGIN_REQUIRED')).toBe(true);
+    expect(new Set(pending.map((a) => a.body.transactionId)).size).toBe(1);
+    expect(apiCalls(world, 'createChallenge')).toBe(1);
+    await app.close();
+  });
+
+  it('counts a denial even when whoever started the push never asks again (no webhook), and stops at the limit', async () => {
+    const events: Array<Omit<DeniedEvent<User>, 'req'>> = [];
+    const app = await world.startApp({
+      webhook: false,
+      strategy: {
+        limits: { denials: { max: 2, windowSeconds: 3600 } },
+        onDenied: ({ req: _req, ...event }) => void events.push(event),
+      },
+    });
+    const attacker = agentFor(app);
+    await passwordLogin(attacker, 'alice');
+    for (let i = 0; i < 2; i += 1) {
+      // A fresh start each time, never polling the previous one: the old way to dodge the denial count.
+      await attacker.post('/logout').expect(200);
+      await passwordLogin(attacker, 'alice');
+      await attacker.post('/login/push/cb').expect(202);
+      await answerOnPhone(world, 'alice', 'deny');
+    }
+    await attacker.post('/logout').expect(200);
+    await passwordLogin(attacker, 'alice');
+    // This start looks at the previous challenge once and counts its denial: the second, reported with the user.
+    await attacker.post('/login/push/cb').expect(202);
+    expect(events.map((e) => [e.count, e.user?.name])).toEqual([
+      [1, 'alice'],
+      [2, 'alice'],
+    ]);
+    // The limit is reached: the next start is refused before any Twilio call.
+    await attacker.post('/logout').expect(200);
+    await passwordLogin(attacker, 'alice');
+    world.emulator.clearCalls();
+    await attacker.post('/login/push/cb').expect(429);
+    expect(apiCalls(world)).toBe(0);
+    await app.close();
+  });
+
   it('with number matching, only the right code on the phone logs in, and the code is never in details', async () => {
     const app = await world.startApp({ strategy: { numberMatching: { digits: 6 } } });
     const agent = agentFor(app);
