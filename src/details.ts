@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { VerifyPushError } from './errors.js';
 import type { DetailField } from './verify-api.js';
 
@@ -27,8 +28,8 @@ interface FieldContext {
  */
 export function defaultFields(ctx: FieldContext): DetailField[] {
   return [
-    { label: 'IP address', value: clip(ctx.ip || 'unknown', MAX_VALUE_LENGTH) },
-    { label: 'Browser', value: clip(browserSummary(ctx.userAgent), MAX_VALUE_LENGTH) },
+    { label: 'IP address', value: displayIp(ctx.ip) },
+    { label: 'Browser', value: browserSummary(ctx.userAgent) },
     { label: 'Time', value: formatUtc(ctx.time) },
   ];
 }
@@ -56,19 +57,26 @@ const SYSTEMS: ReadonlyArray<[RegExp, string]> = [
   [/Linux/, 'Linux'],
 ];
 
-/** A short, human summary such as "Firefox on Windows" (a full User-Agent is unreadable on a phone). */
+/**
+ * The client address for the phone, only if it is one. With a loose `trust proxy` setting Express takes it
+ * from X-Forwarded-For, which the client writes: anything that is not an IP address is not shown.
+ */
+function displayIp(ip: string): string {
+  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  return isIP(address) === 0 ? 'unknown' : address;
+}
+
+/**
+ * A short, human summary such as "Firefox on Windows" (a full User-Agent is unreadable on a phone). Only
+ * names from the lists above are shown: the header is written by whoever logs in, and during a push-fatigue
+ * attack its text would otherwise appear on the victim's phone ("IT-support-please-approve").
+ */
 export function browserSummary(userAgent: string): string {
   if (userAgent.trim() === '') return 'unknown';
   const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
   if (browser && system) return `${browser} on ${system}`;
-  if (browser ?? system) return (browser ?? system) as string;
-  // Unknown agent: show its first token (e.g. "my-app/1.2"), never the whole header.
-  return clip(userAgent.trim().split(/\s+/)[0] ?? 'unknown', 40);
-}
-
-function clip(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+  return browser ?? system ?? 'Unknown browser';
 }
 
 function tooLong(message: string): VerifyPushError {

@@ -5,7 +5,7 @@ import { isVerifyPushError } from '../../src/errors.js';
 import type { VerifyPushOptions } from '../../src/options.js';
 import { ACCOUNT_SID, SECRET, SERVICE_SID, sid } from './fakes.js';
 import { hmacIdentity } from '../../src/identity.js';
-import { browserSummary } from '../../src/details.js';
+import { browserSummary, defaultFields } from '../../src/details.js';
 
 const client = { accountSid: ACCOUNT_SID, request: async (): Promise<unknown> => ({}) };
 const base = { client, serviceSid: SERVICE_SID, identitySecret: SECRET };
@@ -137,6 +137,17 @@ describe('default fields', () => {
     expect(browserSummary('Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0')).toBe('Firefox on Linux');
     expect(browserSummary('Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1')).toBe('Safari on iOS');
     expect(browserSummary('')).toBe('unknown');
-    expect(browserSummary('my-cli/1.2 extra tokens')).toBe('my-cli/1.2');
+    // Text the client wrote is never shown on the phone beyond the known names.
+    expect(browserSummary('IT-support-says-approve/1.0 now')).toBe('Unknown browser');
+    expect(browserSummary('Mozilla/5.0 (X11; Linux x86_64) approve-me')).toBe('Linux');
+  });
+
+  it('shows only a real IP address', () => {
+    const time = new Date(0);
+    const ipOf = (ip: string) => defaultFields({ ip, userAgent: '', time })[0]?.value;
+    expect(ipOf('203.0.113.7')).toBe('203.0.113.7');
+    expect(ipOf('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(ipOf('2001:db8::1')).toBe('2001:db8::1');
+    expect(ipOf('approve this, it is IT')).toBe('unknown');
   });
 });
