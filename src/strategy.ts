@@ -95,6 +95,9 @@ type Outcome<User> =
   | { kind: 'pending'; body: PendingBody }
   | { kind: 'error'; error: unknown };
 
+/** How long after its expiry an approved challenge may still complete the login (a slow last poll), in ms. */
+const COMPLETION_GRACE_MS = 60_000;
+
 /** Failures that are an answer to the user (Passport `fail`), not a fault (Passport `error`). */
 const USER_FACING_CODES: ReadonlySet<string> = new Set(['NO_PUSH_FACTOR']);
 
@@ -309,6 +312,12 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
       case 'pending':
         return { kind: 'pending', body: pendingBody(pending, this.options.pollIntervalMs) };
       case 'approved':
+        // An approval must be used promptly: a session that comes back long after the challenge expired
+        // starts again rather than logging in on an old approval.
+        if (this.options.clock() > record.expiresAt + COMPLETION_GRACE_MS) {
+          clearPending(req);
+          return failure('CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.');
+        }
         return this.complete(req, user, identity, record);
       case 'denied':
         clearPending(req);

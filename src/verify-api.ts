@@ -191,8 +191,10 @@ export class VerifyApi {
   }
 
   /** A call that is safe to repeat: retried on transient failures within the deadline. */
-  private read(call: Omit<TwilioCall, 'timeoutMs'>, deadline?: number): Promise<unknown> {
+  private read(call: Omit<TwilioCall, 'timeoutMs'>, loginDeadline?: number): Promise<unknown> {
     const full: TwilioCall = { ...call, timeoutMs: this.requestTimeoutMs };
+    // Calls outside a login (enrolment) get a deadline too, so a long Retry-After cannot hold a request open.
+    const deadline = loginDeadline ?? this.clock() + this.requestTimeoutMs * (this.retries + 2);
     return pRetry(() => twilioRequest(this.client, this.bounded(full, deadline)), {
       retries: this.retries,
       minTimeout: this.minBackoffMs,

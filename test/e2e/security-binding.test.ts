@@ -168,6 +168,19 @@ describe('time', () => {
     await app.close();
   });
 
+  it('an approval in time is not honoured by a session that comes back long after the expiry', async () => {
+    const app = await world.startApp({ strategy: { expiresInSeconds: 60 } });
+    const agent = agentFor(app);
+    await passwordLogin(agent, 'bob');
+    await agent.post('/login/push/cb').expect(202);
+    await answerOnPhone(world, 'bob', 'approve'); // approved (webhook recorded it) well before the expiry
+    world.clock.advance(60_000 + 61_000);
+    const res = await agent.post('/login/push/cb').expect(401);
+    expect(res.body.code).toBe('CHALLENGE_EXPIRED');
+    await agent.get('/app/secret').expect(202); // a new push, not the old approval
+    await app.close();
+  });
+
   it('a session that keeps polling still expires', async () => {
     const app = await world.startApp({ webhook: false, strategy: { expiresInSeconds: 30 } });
     const agent = agentFor(app);

@@ -111,6 +111,12 @@ describe('VerifyApi', () => {
     expect(apiCalls('fetchChallenge')).toHaveLength(1);
   });
 
+  it('does not wait out a long Retry-After outside a login either (enrolment calls)', async () => {
+    emulator.faults.add({ operation: 'createAccessToken', kind: 'status', status: 429, retryAfterSeconds: 600, times: 5 });
+    await expect(api().createAccessToken(IDENTITY)).rejects.toMatchObject({ code: 'TWILIO_RATE_LIMITED', retryAfter: 600 });
+    expect(apiCalls('createAccessToken')).toHaveLength(1);
+  });
+
   it('retries 5xx answers a bounded number of times, then fails with TWILIO_UNAVAILABLE', async () => {
     const { sid } = await api().createChallenge(challengeInput('txn-5xx'));
     emulator.clearCalls();
