@@ -7,6 +7,7 @@ import {
   factorRef,
   passwordLogin,
   startWorld,
+  VERSION_MATRIX,
   type World,
 } from './harness.js';
 
@@ -22,12 +23,7 @@ beforeEach(() => {
   world.emulator.faults.clear();
 });
 
-describe.each([
-  { express: 5 as const, passport: '0.7' as const },
-  { express: 5 as const, passport: '0.6' as const },
-  { express: 4 as const, passport: '0.7' as const },
-  { express: 4 as const, passport: '0.6' as const },
-])('Express $express, Passport $passport', (versions) => {
+describe.each(VERSION_MATRIX)('Express $express, Passport $passport', (versions) => {
   it('logs in after the phone approves, told by the webhook: 2 Twilio calls after the factor lookup', async () => {
     const app = await world.startApp(versions);
     const agent = agentFor(app);
@@ -163,9 +159,9 @@ describe('outcomes', () => {
   });
 });
 
-describe('clients and modes', () => {
+describe.each(VERSION_MATRIX)('clients and modes, Express $express, Passport $passport', (versions) => {
   it('gives a JSON client the full pending body', async () => {
-    const app = await world.startApp({ strategy: { numberMatching: true } });
+    const app = await world.startApp({ ...versions, strategy: { numberMatching: true } });
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     const res = await agent.post('/login/push').expect(202).expect('Content-Type', /json/);
@@ -187,7 +183,7 @@ describe('clients and modes', () => {
   });
 
   it('redirects a browser to waitUrl (303), then completes with successRedirect', async () => {
-    const app = await world.startApp({ strategy: { waitUrl: '/login/wait' }, authenticate: { successRedirect: '/home' } });
+    const app = await world.startApp({ ...versions, strategy: { waitUrl: '/login/wait' }, authenticate: { successRedirect: '/home' } });
     const browser = agentFor(app).set('Accept', 'text/html,application/xhtml+xml');
     await passwordLogin(browser, 'bob');
     await browser.post('/login/push').expect(303).expect('Location', '/login/wait');
@@ -197,7 +193,7 @@ describe('clients and modes', () => {
   });
 
   it('shows a custom callback the pending state as (null, false, info, 202), then the user', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     const pending = await agent.post('/login/push/cb').expect(202);
@@ -210,7 +206,7 @@ describe('clients and modes', () => {
   });
 
   it('gates protected routes: no first factor passes through, pending never reaches the handler, verified passes', async () => {
-    const app = await world.startApp({ strategy: { waitUrl: '/login/wait' } });
+    const app = await world.startApp({ ...versions, strategy: { waitUrl: '/login/wait' } });
     const agent = agentFor(app);
     await agent.get('/app/secret').expect(401, { code: 'LOGIN_REQUIRED' });
     await passwordLogin(agent, 'alice');
@@ -227,7 +223,7 @@ describe('clients and modes', () => {
   });
 
   it('reports status(req) without logging in', async () => {
-    const app = await world.startApp();
+    const app = await world.startApp(versions);
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     await agent.get('/login/push/status').expect(200, { state: 'none' });
@@ -243,9 +239,9 @@ describe('clients and modes', () => {
   });
 });
 
-describe("Passport's own options", () => {
+describe.each(VERSION_MATRIX)("Passport's own options, Express $express, Passport $passport", (versions) => {
   it('successReturnToOrRedirect sends the user back where they were going (with keepSessionInfo)', async () => {
-    const app = await world.startApp({ authenticate: { successReturnToOrRedirect: '/home', keepSessionInfo: true } });
+    const app = await world.startApp({ ...versions, authenticate: { successReturnToOrRedirect: '/home', keepSessionInfo: true } });
     const agent = agentFor(app);
     await passwordLogin(agent, 'alice');
     await agent.get('/remember').query({ path: '/app/secret' }).expect(200);
@@ -257,7 +253,7 @@ describe("Passport's own options", () => {
   });
 
   it('failureMessage stores a readable message for a failed second factor', async () => {
-    const app = await world.startApp({ authenticate: { failureMessage: true } });
+    const app = await world.startApp({ ...versions, authenticate: { failureMessage: true } });
     const agent = agentFor(app);
     await passwordLogin(agent, 'bob');
     await agent.post('/login/push').expect(202);
