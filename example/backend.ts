@@ -24,7 +24,7 @@ export interface Backend {
 export async function twilioBackend(config: TwilioModeConfig): Promise<Backend> {
   return {
     mode: 'twilio',
-    client: twilio(config.accountSid, config.authToken) as unknown as TwilioClientLike,
+    client: config.client ?? (twilio(config.accountSid, config.authToken) as unknown as TwilioClientLike),
     authToken: config.authToken,
     serviceSid: config.serviceSid,
     webhookUrl: webhookUrl(config.publicUrl),

@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   } else {
     console.log(`  Public URL:        ${twilio?.publicUrl ?? ''}  (Twilio's webhook goes there)`);
   }
-  console.log('\n  Log in as alice / correct-horse (phone enrolled) or bob / battery-staple (enrols on first login).');
+  console.log(
+    example.mode === 'emulator'
+      ? '\n  Log in as alice / correct-horse (phone enrolled) or bob / battery-staple (enrols on first login).'
+      : '\n  Log in as alice / correct-horse or bob / battery-staple, then enrol your phone on the page that follows.',
+  );
   console.log('  Ctrl+C to stop.\n');
 
   const stop = (): void => {

@@ -8,6 +8,8 @@
  *   PUBLIC_URL                 https://… where Twilio can reach this app (e.g. a tunnel to localhost:3000)
  *   IDENTITY_SECRET            ≥ 32 characters; keeps Verify identities stable across restarts
  */
+import type { TwilioClientLike } from 'passport-twilio-verify-push';
+
 export interface TwilioModeConfig {
   accountSid: string;
   authToken: string;
@@ -15,6 +17,8 @@ export interface TwilioModeConfig {
   /** Public base URL, without a trailing slash. */
   publicUrl: string;
   identitySecret: string;
+  /** Testing aid: the twilio client to use instead of one for Twilio's servers; tests point it at the emulator. */
+  client?: TwilioClientLike;
 }
 
 /** Path of the webhook route; `npm run setup:twilio` points the Verify service at PUBLIC_URL + this. */

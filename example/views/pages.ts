@@ -47,7 +47,10 @@ export function loginPage(chrome: PageChrome, messages: string[]): SafeHtml {
   <table class="creds">
     <tr><th>Username</th><th>Password</th><th></th></tr>
     ${DEMO_CREDENTIALS.map(
-      (c) => html`<tr><td><code>${c.username}</code></td><td><code>${c.password}</code></td><td class="muted">${c.note}</td></tr>`,
+      (c) => html`<tr><td><code>${c.username}</code></td><td><code>${c.password}</code></td><td class="muted">${
+        // With real Twilio nobody has a phone until they enrol their own.
+        chrome.deviceSimulator ? c.note : 'enrols a phone on first login'
+      }</td></tr>`,
     )}
   </table>
 </div>`,
