@@ -1,17 +1,10 @@
 /** SECURITY.md: faults. Twilio trouble through the emulator's fault injection, store trouble through a wrapper. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeStore } from '../../src/stores/types.js';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, startWorld, type World } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, useWorld } from './harness.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld();
 beforeEach(() => {
   world.emulator.faults.clear();
   world.emulator.clearCalls();

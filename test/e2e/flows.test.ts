@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import supertest from 'supertest';
 import {
   agentFor,
@@ -6,22 +6,11 @@ import {
   apiCalls,
   factorRef,
   passwordLogin,
-  startWorld,
   VERSION_MATRIX,
-  type World,
+  useWorld,
 } from './harness.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(() => {
-  world.emulator.faults.clear();
-});
+const world = useWorld();
 
 describe.each(VERSION_MATRIX)('Express $express, Passport $passport', (versions) => {
   it('logs in after the phone approves, told by the webhook: 2 Twilio calls after the factor lookup', async () => {

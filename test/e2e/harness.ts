@@ -12,6 +12,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import passport07 from 'passport';
 import supertest from 'supertest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
 import { VerifyPushStrategy } from '../../src/strategy.js';
 import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../../src/options.js';
@@ -305,3 +306,27 @@ export function sessionCookie(res: { headers: Record<string, unknown> }): string
 export function apiCalls(world: World, operation?: string): number {
   return world.emulator.calls({ source: 'api', ...(operation ? { operation: operation as never } : {}) }).length;
 }
+
+/**
+ * One world per test file: started before the file's tests, closed after them, with injected faults cleared
+ * before each test. The returned object reads through to the running world, so tests use it directly.
+ */
+export function useWorld(): World {
+  let current: World | undefined;
+  beforeAll(async () => {
+    current = await startWorld();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(() => {
+    current?.emulator.faults.clear();
+  });
+  return new Proxy({} as World, {
+    get(_target, key) {
+      if (!current) throw new Error('the e2e world is used before beforeAll started it');
+      return current[key as keyof World];
+    },
+  });
+}
+

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, startWorld, type World } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, useWorld } from './harness.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(() => world.close());
-beforeEach(() => {
-  world.emulator.faults.clear();
-});
+const world = useWorld();
 
 describe('resending the push', () => {
   it('sends the session own challenge again, at most 3 times, then 429 without calling Twilio', async () => {

@@ -1,5 +1,5 @@
 /** SECURITY.md: challenge binding, time, denial and races. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import supertest from 'supertest';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeStore } from '../../src/stores/types.js';
@@ -10,23 +10,12 @@ import {
   passwordLogin,
   phonePending,
   sessionCookie,
-  startWorld,
   VERSION_MATRIX,
   type User,
-  type World,
+  useWorld,
 } from './harness.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(() => {
-  world.emulator.faults.clear();
-});
+const world = useWorld();
 
 function post(url: string, path: string, cookie: string) {
   return supertest(url).post(path).set('Accept', 'application/json').set('Cookie', cookie);

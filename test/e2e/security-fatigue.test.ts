@@ -1,16 +1,9 @@
 /** SECURITY.md: push fatigue (start limits, one pending per user, denial counting, number matching). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeniedEvent } from '../../src/options.js';
-import { agentFor, answerOnPhone, apiCalls, factorRef, passwordLogin, phonePending, startWorld, type User, type World } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, factorRef, passwordLogin, phonePending, type User, useWorld } from './harness.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld();
 
 describe('push fatigue', () => {
   it('answers 429 with Retry-After past the per-user start limit, without calling Twilio', async () => {

@@ -1,5 +1,5 @@
 /** SECURITY.md: sessions (fixation, leftovers, logout, another user, backends without regenerate). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import supertest from 'supertest';
 import type { NextFunction, Request, Response } from 'express';
 import {
@@ -11,18 +11,10 @@ import {
   passwordLogin,
   phonePending,
   sessionCookie,
-  startWorld,
-  type World,
+  useWorld,
 } from './harness.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld();
 
 function storedSession(store: { get(id: string, cb: (err: unknown, s?: unknown) => void): void }, id: string): Promise<unknown> {
   return new Promise((resolve, reject) => store.get(id, (err, s) => (err ? reject(err) : resolve(s ?? null))));

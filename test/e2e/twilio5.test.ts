@@ -3,19 +3,12 @@
  * `client()` builds). Both majors are supported, and the strategy sends its Verify calls through the
  * client's `request()`, whose shape must hold for v5 as well.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import twilio5 from 'twilio5';
 import { createRecordingClient, type RecordedResponse } from '../helpers/recording-client.js';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, startWorld, type World } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, useWorld } from './harness.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld();
 
 /** A twilio v5 client whose requests go to the emulator, recording each answer it got. */
 function twilio5Client(log: RecordedResponse[]) {
