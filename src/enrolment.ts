@@ -91,17 +91,20 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
    * or remove the owner's phones. A user with no verified device yet may enrol the first one with the password
    * (trust on first use); put your own check in front of the route if your policy needs more.
    */
-  async function authorisedIdentity(req: EnrolmentRequest): Promise<{ user: User; identity: string }> {
-    const current = await currentIdentity(req);
-    if (deps.secondFactorDone(req, current.identity)) return current;
-    const factors = await deps.api.listPushFactors(current.identity);
-    if (factors.some((factor) => factor.status === 'verified')) {
+  async function authorisedIdentity(
+    req: EnrolmentRequest,
+  ): Promise<{ user: User; identity: string; factors: () => Promise<PushFactor[]> }> {
+    const { user, identity } = await currentIdentity(req);
+    // The user's factor list is read at most once per request, whether the check or the caller needs it.
+    let listed: Promise<PushFactor[]> | undefined;
+    const factors = (): Promise<PushFactor[]> => (listed ??= deps.api.listPushFactors(identity));
+    if (!deps.secondFactorDone(req, identity) && (await factors()).some((factor) => factor.status === 'verified')) {
       throw new VerifyPushError(
         'SECOND_FACTOR_REQUIRED',
         'Approve a sign-in on one of your devices before adding or removing devices.',
       );
     }
-    return current;
+    return { user, identity, factors };
   }
 
   async function issueAccessToken(req: EnrolmentRequest, options: AccessTokenOptions<User> = {}): Promise<EnrolmentToken> {
@@ -117,17 +120,17 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
   }
 
   async function factorsOf(req: EnrolmentRequest): Promise<FactorSummary[]> {
-    const { identity } = await authorisedIdentity(req);
-    return (await deps.api.listPushFactors(identity)).map(summary);
+    const { factors } = await authorisedIdentity(req);
+    return (await factors()).map(summary);
   }
 
   async function removeFactor(req: EnrolmentRequest, factorSid: string): Promise<void> {
     // Pattern first: a client-supplied value never reaches a request path unchecked.
     assertSid('factor', factorSid, 'factor sid');
-    const { identity } = await authorisedIdentity(req);
+    const { identity, factors } = await authorisedIdentity(req);
     // Twilio scopes the delete to the user's entity anyway; checking the user's own list first means we never
     // even ask Twilio to delete a factor that is not theirs.
-    const own = await deps.api.listPushFactors(identity);
+    const own = await factors();
     if (!own.some((factor) => factor.sid === factorSid)) {
       throw new VerifyPushError('NO_PUSH_FACTOR', 'You have no such push device.', { status: 404 });
     }

@@ -97,15 +97,40 @@ function closeTracker(res: ServerResponse): { closed(): boolean; onClose(fn: () 
   };
 }
 
+/** The first status read, as an event; undefined when the client left while it was read. */
+async function readFirst<Req extends IncomingMessage>(deps: EventsDeps<Req>, settings: Settings, req: Req, res: ServerResponse) {
+  const connection = closeTracker(res);
+  const initial = await deps.status(req);
+  if (connection.closed()) return undefined;
+  return { connection, initial, first: toWaitEvent(initial, settings.now()) };
+}
+
+/** Both transports watch the same way: woken by the store, re-checking locally at the heartbeat. */
+function watchEvents<Req extends IncomingMessage>(
+  deps: EventsDeps<Req>,
+  settings: Settings,
+  req: Req,
+  expiresAt: number | undefined,
+  onEvent: (event: WaitEvent) => void,
+): () => void {
+  return watchChallenge({
+    deps,
+    req,
+    localCheckMs: settings.heartbeatMs,
+    expiresAt,
+    onStatus: (status) => onEvent(toWaitEvent(status, settings.now())),
+  });
+}
+
 async function serveStream<Req extends IncomingMessage>(
   deps: EventsDeps<Req>,
   settings: Settings,
   req: Req,
   res: ServerResponse,
 ): Promise<void> {
-  const connection = closeTracker(res);
-  const initial = await deps.status(req);
-  if (connection.closed()) return;
+  const read = await readFirst(deps, settings, req, res);
+  if (!read) return;
+  const { connection, initial } = read;
 
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -115,7 +140,7 @@ async function serveStream<Req extends IncomingMessage>(
     'X-Accel-Buffering': 'no',
   });
   res.write(`retry: ${settings.retryMs}\n\n`);
-  let last: WaitEvent = toWaitEvent(initial, settings.now());
+  let last: WaitEvent = read.first;
   res.write(formatSse('state', last));
   if (isFinalState(last.state)) {
     res.end();
@@ -133,20 +158,13 @@ async function serveStream<Req extends IncomingMessage>(
     if (!res.writableEnded) res.end();
   };
 
-  stopWatching = watchChallenge({
-    deps,
-    req,
-    localCheckMs: settings.heartbeatMs,
-    expiresAt: initial.expiresAt,
-    onStatus(status) {
-      if (finished) return;
-      const event = toWaitEvent(status, settings.now());
-      if (!sameWaitEvent(event, last)) {
-        last = event;
-        res.write(formatSse('state', event));
-      }
-      if (isFinalState(event.state)) finish();
-    },
+  stopWatching = watchEvents(deps, settings, req, initial.expiresAt, (event) => {
+    if (finished) return;
+    if (!sameWaitEvent(event, last)) {
+      last = event;
+      res.write(formatSse('state', event));
+    }
+    if (isFinalState(event.state)) finish();
   });
   timers.push(setInterval(() => res.write(SSE_HEARTBEAT), settings.heartbeatMs));
   timers.push(setTimeout(finish, settings.maxLifetimeMs));
@@ -159,11 +177,9 @@ async function serveLongPoll<Req extends IncomingMessage>(
   req: Req,
   res: ServerResponse,
 ): Promise<void> {
-  const connection = closeTracker(res);
-  const initial = await deps.status(req);
-  if (connection.closed()) return;
-
-  const first = toWaitEvent(initial, settings.now());
+  const read = await readFirst(deps, settings, req, res);
+  if (!read) return;
+  const { connection, initial, first } = read;
   if (isFinalState(first.state)) {
     sendJson(res, first);
     return;
@@ -182,15 +198,9 @@ async function serveLongPoll<Req extends IncomingMessage>(
   };
 
   // Answer as soon as anything the page shows changes; otherwise at the timeout with the current state.
-  stopWatching = watchChallenge({
-    deps,
-    req,
-    localCheckMs: settings.heartbeatMs,
-    expiresAt: initial.expiresAt,
-    onStatus(status) {
-      latest = toWaitEvent(status, settings.now());
-      if (!sameWaitEvent(latest, first)) answer(latest);
-    },
+  stopWatching = watchEvents(deps, settings, req, initial.expiresAt, (event) => {
+    latest = event;
+    if (!sameWaitEvent(latest, first)) answer(latest);
   });
   timeout = setTimeout(() => answer({ ...latest, serverTime: settings.now() }), settings.longPollTimeoutMs);
   connection.onClose(() => {

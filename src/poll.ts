@@ -1,5 +1,5 @@
 import { isVerifyPushError } from './errors.js';
-import { expireLocally, settle, type SettleDeps } from './settle.js';
+import { expireIfDue, settle, type SettleDeps } from './settle.js';
 import type { ChallengeRecord } from './stores/types.js';
 import type { VerifyApi } from './verify-api.js';
 
@@ -25,7 +25,7 @@ export interface PollDeps extends SettleDeps {
 export function refreshRecord(deps: PollDeps, record: ChallengeRecord): Promise<ChallengeRecord> {
   if (record.status !== 'pending') return Promise.resolve(record);
   const now = deps.clock();
-  if (now > record.expiresAt) return expireLocally(deps, record);
+  if (now > record.expiresAt) return expireIfDue(deps, record);
   const interval = deps.fetchIntervalMs();
   const bucket = Math.floor((now - record.createdAt) / interval);
   if (bucket < 1) return Promise.resolve(record);

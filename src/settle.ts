@@ -60,8 +60,12 @@ async function moveFromPending(
   return (await deps.store.get(record.challengeSid)) ?? record;
 }
 
-/** Twilio sends no expiry event: a pending record past its expiry is expired by whoever notices first. */
-export function expireLocally(deps: SettleDeps, record: ChallengeRecord): Promise<ChallengeRecord> {
+/**
+ * Twilio sends no expiry event: a pending record past its expiry is expired by whoever notices first.
+ * Any other record is returned as it is.
+ */
+export function expireIfDue(deps: SettleDeps, record: ChallengeRecord): Promise<ChallengeRecord> {
+  if (record.status !== 'pending' || deps.clock() <= record.expiresAt) return Promise.resolve(record);
   return moveFromPending(deps, record, 'expired');
 }
 

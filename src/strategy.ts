@@ -28,7 +28,7 @@ import {
   writePending,
   type PendingMark,
 } from './session.js';
-import { expireLocally, recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
+import { expireIfDue, recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
 import { MemoryChallengeStore } from './stores/memory.js';
 import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/types.js';
 import { VerifyApi } from './verify-api.js';
@@ -268,16 +268,18 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     this.starting.set(key, new Promise((resolve) => (settled = resolve)));
     let started: PendingMark | undefined;
     try {
-      const outcome = await this.startOnce(req, user, identity);
-      if (outcome.kind === 'pending') started = readPending(req);
-      return outcome;
+      const result = await this.startOnce(req, user, identity);
+      if ('kind' in result) return result;
+      started = result;
+      return { kind: 'pending', body: pendingBody(started, this.options.pollIntervalMs) };
     } finally {
       settled(started);
       this.starting.delete(key);
     }
   }
 
-  private async startOnce(req: VerifyPushRequest, user: User, identity: string): Promise<Outcome<User>> {
+  /** The limits, then the challenge: the pending mark written to the session, or the refusal. */
+  private async startOnce(req: VerifyPushRequest, user: User, identity: string): Promise<PendingMark | Outcome<User>> {
     const now = this.options.clock();
     const limited = await checkStartLimits(this.store, this.options.limits, identity, clientIp(req), now);
     if (limited) {
@@ -298,7 +300,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     await regenerateKeepingData(req);
     writePending(req, pending);
     await saveSession(req);
-    return { kind: 'pending', body: pendingBody(pending, this.options.pollIntervalMs) };
+    return pending;
   }
 
   private async check(req: VerifyPushRequest, user: User, identity: string, pending: PendingMark): Promise<Outcome<User>> {
@@ -438,11 +440,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
    * the webhook's store notification is what wakes it and a timer must never turn into Twilio polling.
    */
   private storedStatus(req: VerifyPushRequest): Promise<VerifyPushStatus> {
-    return this.describe(req, (record) =>
-      record.status === 'pending' && this.options.clock() > record.expiresAt
-        ? expireLocally(this.settleDeps(), record)
-        : Promise.resolve(record),
-    );
+    return this.describe(req, (record) => expireIfDue(this.settleDeps(), record));
   }
 
   private async describe(
