@@ -49,13 +49,13 @@ export function checkIdentity(value: unknown): string {
 }
 
 export interface IdentitySource<User, Req> {
-  identityFunction: ((user: User, req: Req) => string | Promise<string>) | undefined;
+  identityFunction: ((user: User, req?: Req) => string | Promise<string>) | undefined;
   identitySecret: string | undefined;
   userId(user: User): string;
 }
 
 /** The Verify identity of a user: the app's `identity` option, else the HMAC default; always checked. */
-export async function resolveIdentity<User, Req>(source: IdentitySource<User, Req>, user: User, req: Req): Promise<string> {
+export async function resolveIdentity<User, Req>(source: IdentitySource<User, Req>, user: User, req?: Req): Promise<string> {
   if (source.identityFunction) return checkIdentity(await source.identityFunction(user, req));
   if (source.identitySecret === undefined) {
     throw new VerifyPushError('INVALID_OPTION', 'The `identitySecret` option is required unless you give the `identity` option.');

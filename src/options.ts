@@ -113,9 +113,11 @@ export interface VerifyPushOptions<User = unknown> {
   getUser?(req: VerifyPushRequest): User | null | undefined | false;
   /**
    * The Verify identity of a user: 8–64 letters/digits in dash-separated groups, stable, not PII.
-   * Default: HMAC-SHA256(`identitySecret`, `userId(user)`) as 64 hex characters.
+   * Default: HMAC-SHA256(`identitySecret`, `userId(user)`) as 64 hex characters. `req` is absent when the
+   * app asks outside a request (`strategy.identityOf(user)`, e.g. in a test or an admin script), so an
+   * identity must not depend on the request.
    */
-  identity?(user: User, req: VerifyPushRequest): string | Promise<string>;
+  identity?(user: User, req?: VerifyPushRequest): string | Promise<string>;
   /** Key for the default identity; at least 32 characters. Required unless `identity` is given. Never rotate it casually. */
   identitySecret?: string;
   /** Stable user id fed to the default identity. Default `String(user.id)`. */
@@ -189,7 +191,7 @@ export interface ResolvedOptions<User> {
   authToken: string | undefined;
   serviceSid: string;
   getUser(req: VerifyPushRequest): User | null | undefined | false;
-  identityFunction: ((user: User, req: VerifyPushRequest) => string | Promise<string>) | undefined;
+  identityFunction: ((user: User, req?: VerifyPushRequest) => string | Promise<string>) | undefined;
   identitySecret: string | undefined;
   userId(user: User): string;
   factor: ((factors: PushFactor[], user: User, req: VerifyPushRequest) => string | undefined | Promise<string | undefined>) | undefined;

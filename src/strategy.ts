@@ -421,8 +421,12 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     };
   }
 
-  /** The Verify identity of a user (the `identity` option, or the HMAC default), checked against Twilio's rules. */
-  identityOf(user: User, req: VerifyPushRequest): Promise<string> {
+  /**
+   * The Verify identity of a user (the `identity` option, or the HMAC default), checked against Twilio's
+   * rules. `req` is optional: tests and scripts ask for a user's identity outside any request (to enrol the
+   * emulator's phone for that user, say).
+   */
+  identityOf(user: User, req?: VerifyPushRequest): Promise<string> {
     return resolveIdentity(this.options, user, req);
   }
 
