@@ -20,6 +20,8 @@ export interface VerifyPushRequest extends IncomingMessage {
   session?: object;
   sessionID?: string;
   res?: ServerResponse;
+  /** Express's matched route: set inside `app.get/post(...)`, unset in `app.use(...)` middleware. */
+  route?: unknown;
 }
 
 /** What `message`, `fields` and `hiddenDetails` functions receive. */

@@ -39,9 +39,14 @@ import type { DetailField, TwilioChallenge } from './verify-api.js';
 /** Options accepted by `passport.authenticate('verify-push', options)` besides Passport's own. */
 export interface VerifyPushAuthenticateOptions {
   /**
-   * Gate mode, for `app.use(passport.authenticate('verify-push', { gate: true }))` in front of protected
-   * routes: a request without a first-factor user passes through untouched (your own login check handles
-   * it) and a session that finished the second factor passes without a new challenge.
+   * Gate mode: a request without a first-factor user passes through untouched (your own login check handles
+   * it), a session that finished the second factor passes without a new challenge, and one that has only the
+   * password gets its push and waits. Route mode: no user fails with FIRST_FACTOR_REQUIRED and a verified
+   * session is logged in again.
+   *
+   * Default: gate when the middleware is mounted application- or router-wide
+   * (`app.use(passport.authenticate('verify-push'))`, where Express has matched no route), route inside a
+   * route (`app.post('/login/push', passport.authenticate('verify-push'))`). An explicit value always wins.
    */
   gate?: boolean;
   /**
@@ -106,6 +111,16 @@ function failure<User>(code: VerifyPushErrorCode, message: string, extra: { retr
   const info: VerifyPushFailure = { code, message };
   if (extra.retryAfter !== undefined) info.retryAfter = extra.retryAfter;
   return { kind: 'fail', info, status };
+}
+
+/**
+ * Gate or route? Express sets `req.route` only once it has matched a route, so a middleware mounted with
+ * `app.use` / `router.use` sees none: there the one-line drop-in must let anonymous visitors reach the app's
+ * own login page instead of answering 401 to everything. Inside a route it is the login step itself.
+ */
+function isGate(req: VerifyPushRequest, options: VerifyPushAuthenticateOptions): boolean {
+  if (typeof options.gate === 'boolean') return options.gate;
+  return req.route === undefined || req.route === null;
 }
 
 /** Does the store's record describe exactly the challenge this session is waiting for? */
@@ -226,14 +241,15 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
 
   private async decide(req: VerifyPushRequest, options: VerifyPushAuthenticateOptions): Promise<Outcome<User>> {
     sessionOf(req);
+    const gate = isGate(req, options);
     const user = this.options.getUser(req);
     if (!user) {
-      if (options.gate) return { kind: 'pass' };
+      if (gate) return { kind: 'pass' };
       return failure('FIRST_FACTOR_REQUIRED', 'Sign in with your password first.');
     }
     const identity = await this.identityOf(user, req);
     if (hasVerifiedMark(req, identity)) {
-      if (options.gate) return { kind: 'pass' };
+      if (gate) return { kind: 'pass' };
       // The login route hit again after finishing: log the same user in again (Passport regenerates the
       // session, the mark is rewritten) so successRedirect and custom callbacks behave as after a push.
       // No challenge, no Twilio call, no verify callback: this session already proved the second factor.
@@ -241,6 +257,9 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
       markVerifiedOnLogIn(req, user, identity, this.options.clock);
       return { kind: 'success', user, info: { message: 'Already verified.' } };
     }
+    // The drop-in gate also sits in front of the waiting page it redirects to: let that page render, or a
+    // browser would be sent round in a loop of redirects to itself.
+    if (gate && this.isWaitingPage(req)) return { kind: 'pass' };
     let pending = readPending(req);
     if (pending && (pending.identity !== identity || pending.serviceSid !== this.options.serviceSid)) {
       // Another user signed in in this browser: their login needs their own push, never this one.
@@ -249,6 +268,18 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     }
     if (!pending) return this.start(req, user, identity);
     return this.check(req, user, identity, pending);
+  }
+
+  private isWaitingPage(req: VerifyPushRequest): boolean {
+    const waitUrl = this.options.waitUrl;
+    if (waitUrl === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    const base = 'http://local.invalid';
+    const requested = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    try {
+      return new URL(requested, base).pathname === new URL(waitUrl, base).pathname;
+    } catch {
+      return false;
+    }
   }
 
   /**

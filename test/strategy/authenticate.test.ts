@@ -511,3 +511,54 @@ describe('authenticate: the verify callback', () => {
     expect((await runStrategy(h.strategy, nextRequest(req))).action).toBe('respond');
   });
 });
+
+describe('authenticate: gate by default when mounted with app.use (no matched route)', () => {
+  it('passes an anonymous request instead of failing it', async () => {
+    const h = makeStrategy();
+    const run = await runStrategy(h.strategy, fakeRequest({ mountedWithUse: true }));
+    expect(run.action).toBe('pass');
+    expect(run.all).toHaveLength(1);
+  });
+
+  it('challenges a password-only session and passes it once verified, without logging in again', async () => {
+    const h = makeStrategy();
+    const req = fakeRequest({ user: h.user, mountedWithUse: true });
+    const started = await runStrategy(h.strategy, req);
+    expect(started.action).toBe('respond');
+    expect(started.response?.status).toBe(202);
+    h.api.answer(h.api.lastChallengeSid(), 'approved');
+    h.clock.advance(2_000);
+    const completed = await runStrategy(h.strategy, nextRequest(req));
+    expect(completed.action).toBe('success');
+    await new Promise<void>((resolve) => req.logIn!(h.user, {}, () => resolve()));
+    const later = await runStrategy(h.strategy, nextRequest(req));
+    expect(later.action).toBe('pass');
+  });
+
+  it('keeps route behaviour inside a route, and an explicit gate option always wins', async () => {
+    const h = makeStrategy();
+    const inRoute = await runStrategy(h.strategy, fakeRequest());
+    expect((inRoute.challenge as { code: string }).code).toBe('FIRST_FACTOR_REQUIRED');
+    const forcedRoute = await runStrategy(h.strategy, fakeRequest({ mountedWithUse: true }), { gate: false });
+    expect(forcedRoute.action).toBe('fail');
+    expect((forcedRoute.challenge as { code: string }).code).toBe('FIRST_FACTOR_REQUIRED');
+    const forcedGate = await runStrategy(h.strategy, fakeRequest(), { gate: true });
+    expect(forcedGate.action).toBe('pass');
+  });
+
+  it('lets the waiting page it redirects to render instead of redirecting to itself', async () => {
+    const h = makeStrategy({ waitUrl: '/login/push/wait' });
+    const req = fakeRequest({ user: h.user, json: false, mountedWithUse: true });
+    const started = await runStrategy(h.strategy, req);
+    expect(started.response?.status).toBe(303);
+    expect(started.response?.headers.location).toBe('/login/push/wait');
+    const onWaitPage = nextRequest(req) as FakeRequest & { method?: string; url?: string };
+    onWaitPage.method = 'GET';
+    onWaitPage.url = '/login/push/wait?from=gate';
+    expect((await runStrategy(h.strategy, onWaitPage)).action).toBe('pass');
+    onWaitPage.method = 'POST';
+    onWaitPage.res = new FakeResponse();
+    expect((await runStrategy(h.strategy, onWaitPage)).response?.status).toBe(303);
+    expect(h.api.created).toHaveLength(1);
+  });
+});

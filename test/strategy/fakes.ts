@@ -67,6 +67,8 @@ export interface FakeRequest {
   res: FakeResponse;
   /** ids destroyed by regenerate, like express-session's store.destroy */
   destroyed: string[];
+  /** Express's matched route; unset means the middleware was mounted with app.use (gate by default). */
+  route?: { path: string };
   logIn?: (user: unknown, options: unknown, done: (err?: unknown) => void) => void;
   login?: (user: unknown, options: unknown, done: (err?: unknown) => void) => void;
 }
@@ -87,8 +89,12 @@ function newSession(req: FakeRequest): FakeSession {
 }
 
 /** A request from a user who passed the first factor, with a regenerable session. */
-export function fakeRequest(options: { user?: unknown; json?: boolean; headers?: Record<string, string>; ip?: string } = {}): FakeRequest {
+export function fakeRequest(
+  options: { user?: unknown; json?: boolean; headers?: Record<string, string>; ip?: string; mountedWithUse?: boolean } = {},
+): FakeRequest {
   const req: FakeRequest = {
+    // As inside `app.post('/login/push', ...)`, unless the test mounts the middleware with app.use.
+    ...(options.mountedWithUse ? {} : { route: { path: '/login/push' } }),
     sessionID: randomBytes(8).toString('hex'),
     user: options.user,
     ip: options.ip ?? '203.0.113.7',
