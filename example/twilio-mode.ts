@@ -22,7 +22,7 @@ export interface TwilioModeConfig {
 }
 
 /** Path of the webhook route; `npm run setup:twilio` points the Verify service at PUBLIC_URL + this. */
-export const WEBHOOK_PATH = '/webhooks/verify';
+export const WEBHOOK_PATH = '/twilio/verify-webhook';
 
 const REQUIRED = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_VERIFY_SERVICE_SID', 'PUBLIC_URL'] as const;
 
