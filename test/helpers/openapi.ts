@@ -2,23 +2,27 @@
  * Checks HTTP answers against Twilio's own OpenAPI description of Verify v2, so the emulator is held to the
  * contract the real service publishes rather than to what our own code happens to expect.
  *
- * The spec is read at test time from the `shared/` folder that sits beside the repository root (it is not
- * copied into the repository). Twilio's response schemas are written for code generators and are loose: no
- * `required`, no `additionalProperties`, so an empty object would pass and the contract would prove nothing.
+ * The spec is Twilio's own file from its twilio-oai repository, as Twilio ships it inside the `@twilio/cli-core`
+ * npm package (a pinned devDependency; the twilio CLI builds its commands from these files), found through
+ * Node's module resolution so any clone that ran `npm install` has it. `@twilio-alpha/mcp` ships the same file
+ * too, but an older cut of it (no `passkeys` on services, no `options` on new factors, both of which Twilio now
+ * returns), so the emulator's answers would fail against it.
+ * Twilio's response schemas are written for code generators and are loose: no `required`, no
+ * `additionalProperties`, so an empty object would pass and the contract would prove nothing.
  * This helper therefore tightens each documented object to "exactly these fields".
  * Guess: real Twilio answers carry every documented field (null when empty). Every example the spec gives for
  * the Verify Push operations does, and contract-spec.test.ts checks that they all pass the tightened schemas.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formatsPlugin from 'ajv-formats';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object, whose `default` is the plugin.
 const addFormats = formatsPlugin.default;
 
-/** test/helpers → test → repository root → its parent, where `shared/` lives. */
-const SPEC_URL = new URL('../../../shared/twilio/twilio_verify_v2.json', import.meta.url);
+/** Where `@twilio/cli-core` keeps Twilio's OpenAPI files (the package has no exports map, so the path resolves). */
+const SPEC_MODULE = '@twilio/cli-core/src/services/twilio-api/twilio_verify_v2.json';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -72,15 +76,13 @@ let cachedSpec: Spec | undefined;
 /** Twilio's Verify v2 OpenAPI document, parsed once per test file. */
 export function loadVerifySpec(): Spec {
   if (cachedSpec) return cachedSpec;
-  const file = fileURLToPath(SPEC_URL);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(createRequire(import.meta.url).resolve(SPEC_MODULE), 'utf8');
   } catch (cause) {
-    throw new Error(
-      `Twilio's OpenAPI file was not found at ${file}; the contract tests expect the shared/ folder beside the repository root`,
-      { cause },
-    );
+    throw new Error(`Twilio's OpenAPI file ${SPEC_MODULE} was not found; run \`npm install\` (it is a devDependency)`, {
+      cause,
+    });
   }
   cachedSpec = JSON.parse(text) as Spec;
   return cachedSpec;
