@@ -4,16 +4,17 @@ import type { WaitStatusSource } from './events-wire.js';
 /** What the live-waiting endpoint needs from the strategy. */
 export interface EventsDeps<Req> {
   /**
-   * The session's own challenge status. With a webhook configured this reads the store (and the
-   * clock, for expiry); without one it does the strategy's rate-limited Twilio poll. Never logs in.
+   * The session's own challenge status, brought up to date the way a login poll would be: local expiry, and
+   * at most one Twilio fetch per challenge per interval (the poll interval, or the webhook fallback interval
+   * once a webhook is mounted, so a lost webhook still reaches the page). Never logs in.
    */
   status(req: Req): Promise<WaitStatusSource>;
   store: ChallengeStore;
   /** The challenge sid recorded in the session; never taken from the client. */
   pendingChallengeSid(req: Req): string | undefined;
-  /** True when a webhook handler is mounted, so store notifications can be trusted to arrive. */
+  /** True when a webhook handler is mounted, so store notifications usually bring the news. */
   hasWebhook(): boolean;
-  /** The strategy's poll interval in ms (used only when there is no webhook). */
+  /** The strategy's poll interval in ms (the re-read rhythm when there is no webhook). */
   pollIntervalMs: number;
   /** Clock in ms since epoch; the strategy's, so expiry agrees with it. Default `Date.now`. */
   now?: () => number;
@@ -23,25 +24,27 @@ export interface WatchInput<Req> {
   deps: EventsDeps<Req>;
   req: Req;
   /**
-   * How often to re-read the status when a webhook is configured. That read touches only the
-   * store and the clock, and it is what notices expiry (Twilio sends no expiry webhook) even when
-   * the clock is not the wall clock.
+   * How often to re-read the status when a webhook is configured, besides the store's notifications and the
+   * timed re-reads at expiry and at the next Twilio fetch interval: a safety net that costs a store read.
    */
   localCheckMs: number;
   /** Expiry already known from the first read, so the expiry check is scheduled from the start. */
   expiresAt?: number;
+  /** Next fetch interval already known from the first read. */
+  recheckAt?: number;
   onStatus(status: WaitStatusSource): void;
 }
 
 /** setTimeout's limit; longer delays fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
-/** Read again a moment after the expiry instant, so the strategy sees it as past. */
-const EXPIRY_SLACK_MS = 25;
+/** Read again a moment after the instant, so the strategy sees it as past. */
+const TIMER_SLACK_MS = 25;
 
 /**
- * Watch the session's own challenge and report each status read. Woken by the store's
- * notifications; polls through `deps.status` only when no webhook is configured.
- * Returns the function that stops every listener and timer it started.
+ * Watch the session's own challenge and report each status read. Woken by the store's notifications, and
+ * re-read at the moments something can change without one: the expiry (Twilio sends no expiry event) and the
+ * next interval in which the strategy may ask Twilio (a lost webhook, or none mounted). Returns the function
+ * that stops every listener and timer it started.
  */
 export function watchChallenge<Req>(input: WatchInput<Req>): () => void {
   const { deps, req, onStatus } = input;
@@ -49,17 +52,24 @@ export function watchChallenge<Req>(input: WatchInput<Req>): () => void {
   let stopped = false;
   let running = false;
   let again = false;
-  let expiryTimer: NodeJS.Timeout | undefined;
-  let scheduledExpiry: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt: number | undefined;
 
-  const scheduleExpiryCheck = (expiresAt: number | undefined): void => {
-    if (expiresAt === undefined || expiresAt === scheduledExpiry) return;
-    scheduledExpiry = expiresAt;
-    if (expiryTimer) clearTimeout(expiryTimer);
-    const delay = expiresAt - now() + EXPIRY_SLACK_MS;
+  /** One timer, at the earlier of the two instants; re-armed after every read. */
+  const scheduleRead = (expiresAt: number | undefined, recheckAt: number | undefined): void => {
+    const candidates = [expiresAt, recheckAt].filter((at): at is number => at !== undefined && at + TIMER_SLACK_MS > now());
+    if (candidates.length === 0) return;
+    const at = Math.min(...candidates);
+    if (at === timerAt) return;
+    timerAt = at;
+    if (timer) clearTimeout(timer);
+    const delay = at - now() + TIMER_SLACK_MS;
     if (delay > MAX_TIMER_MS) return;
-    expiryTimer = setTimeout(refresh, Math.max(0, delay));
-    expiryTimer.unref();
+    timer = setTimeout(() => {
+      timerAt = undefined;
+      refresh();
+    }, Math.max(0, delay));
+    timer.unref();
   };
 
   // Reads are coalesced: a burst of notifications while one read is in flight causes exactly
@@ -75,7 +85,7 @@ export function watchChallenge<Req>(input: WatchInput<Req>): () => void {
       (status) => {
         running = false;
         if (stopped) return;
-        scheduleExpiryCheck(status.expiresAt);
+        scheduleRead(status.expiresAt, status.recheckAt);
         onStatus(status);
         if (again) {
           again = false;
@@ -99,13 +109,13 @@ export function watchChallenge<Req>(input: WatchInput<Req>): () => void {
   const tickMs = deps.hasWebhook() ? input.localCheckMs : deps.pollIntervalMs;
   const ticker = setInterval(refresh, tickMs);
   ticker.unref();
-  scheduleExpiryCheck(input.expiresAt);
+  scheduleRead(input.expiresAt, input.recheckAt);
 
   return function stopWatching(): void {
     if (stopped) return;
     stopped = true;
     clearInterval(ticker);
-    if (expiryTimer) clearTimeout(expiryTimer);
+    if (timer) clearTimeout(timer);
     unsubscribe?.();
   };
 }

@@ -16,6 +16,11 @@ export interface WaitStatusSource {
   matchCode?: string;
   message?: string;
   fields?: ReadonlyArray<{ label: string; value: string }>;
+  /**
+   * ms since epoch when reading again may bring news from Twilio (the next fetch interval of a pending
+   * challenge): the watcher re-reads then. Never sent to the browser.
+   */
+  recheckAt?: number;
 }
 
 /** One event sent to the waiting page (SSE `data:` or the long-poll JSON body). */

@@ -110,14 +110,15 @@ function watchEvents<Req extends IncomingMessage>(
   deps: EventsDeps<Req>,
   settings: Settings,
   req: Req,
-  expiresAt: number | undefined,
+  initial: WaitStatusSource,
   onEvent: (event: WaitEvent) => void,
 ): () => void {
   return watchChallenge({
     deps,
     req,
     localCheckMs: settings.heartbeatMs,
-    expiresAt,
+    expiresAt: initial.expiresAt,
+    recheckAt: initial.recheckAt,
     onStatus: (status) => onEvent(toWaitEvent(status, settings.now())),
   });
 }
@@ -158,7 +159,7 @@ async function serveStream<Req extends IncomingMessage>(
     if (!res.writableEnded) res.end();
   };
 
-  stopWatching = watchEvents(deps, settings, req, initial.expiresAt, (event) => {
+  stopWatching = watchEvents(deps, settings, req, initial, (event) => {
     if (finished) return;
     if (!sameWaitEvent(event, last)) {
       last = event;
@@ -198,7 +199,7 @@ async function serveLongPoll<Req extends IncomingMessage>(
   };
 
   // Answer as soon as anything the page shows changes; otherwise at the timeout with the current state.
-  stopWatching = watchEvents(deps, settings, req, initial.expiresAt, (event) => {
+  stopWatching = watchEvents(deps, settings, req, initial, (event) => {
     latest = event;
     if (!sameWaitEvent(latest, first)) answer(latest);
   });

@@ -22,6 +22,16 @@ export interface PollDeps extends SettleDeps {
  * the challenge, Twilio has nothing new to say, and with a webhook the fallback fetch should only happen
  * once the webhook had its chance.
  */
+/**
+ * When the next Twilio fetch of a pending record may happen: the start of the next interval counted from the
+ * challenge's creation (see refreshRecord). A waiting page's watcher re-reads then, so a lost webhook costs at
+ * most one interval.
+ */
+export function nextFetchAt(record: ChallengeRecord, now: number, intervalMs: number): number {
+  const bucket = Math.max(0, Math.floor((now - record.createdAt) / intervalMs));
+  return record.createdAt + (bucket + 1) * intervalMs;
+}
+
 export function refreshRecord(deps: PollDeps, record: ChallengeRecord): Promise<ChallengeRecord> {
   if (record.status !== 'pending') return Promise.resolve(record);
   const now = deps.clock();

@@ -15,7 +15,7 @@ import {
   type VerifyPushRequest,
 } from './options.js';
 import { pendingBody, respondPending, wantsJson, type PendingBody } from './pending-response.js';
-import { refreshRecord, type PollDeps } from './poll.js';
+import { nextFetchAt, refreshRecord, type PollDeps } from './poll.js';
 import { checkStartLimits } from './rate-limit.js';
 import {
   clearPending,
@@ -28,7 +28,7 @@ import {
   writePending,
   type PendingMark,
 } from './session.js';
-import { expireIfDue, recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
+import { recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
 import { MemoryChallengeStore } from './stores/memory.js';
 import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/types.js';
 import { VerifyApi } from './verify-api.js';
@@ -463,30 +463,25 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
 
   /**
    * The session's own challenge, for a waiting page or the events endpoint: brought up to date the same way
-   * a login poll would (local expiry, one Twilio fetch per interval), but it never logs anyone in and never
-   * writes to the session. A challenge belonging to another user than the current one reads as 'none'.
+   * a login poll would (local expiry, one Twilio fetch per interval, shared with the login route's lease so
+   * tabs and instances still share one fetch), but it never logs anyone in and never writes to the session.
+   * With a webhook mounted the interval is `webhookFallbackPollMs`: the webhook normally brings the news, and
+   * a lost one still reaches the page within that interval. A challenge belonging to another user than the
+   * current one reads as 'none'.
    */
-  status(req: VerifyPushRequest): Promise<VerifyPushStatus> {
-    return this.describe(req, (record) => refreshRecord(this.pollDeps(), record));
+  async status(req: VerifyPushRequest): Promise<VerifyPushStatus> {
+    const { recheckAt: _internal, ...status } = await this.watchedStatus(req);
+    return status;
   }
 
-  /**
-   * The same, from the store and the clock alone: for the events endpoint once a webhook is mounted, where
-   * the webhook's store notification is what wakes it and a timer must never turn into Twilio polling.
-   */
-  private storedStatus(req: VerifyPushRequest): Promise<VerifyPushStatus> {
-    return this.describe(req, (record) => expireIfDue(this.settleDeps(), record));
-  }
-
-  private async describe(
-    req: VerifyPushRequest,
-    bringUpToDate: (record: ChallengeRecord) => Promise<ChallengeRecord>,
-  ): Promise<VerifyPushStatus> {
+  /** status(), plus when reading again may bring news from Twilio (for the events endpoint's timer). */
+  private async watchedStatus(req: VerifyPushRequest): Promise<VerifyPushStatus & { recheckAt?: number }> {
     const own = await this.ownChallenge(req);
     if (!own) return { state: 'none' };
     const { identity, pending, record: stored } = own;
     if (!pending || !stored) return { state: hasVerifiedMark(req, identity) ? 'completed' : 'none' };
-    const record = await bringUpToDate(stored);
+    const deps = this.pollDeps();
+    const record = await refreshRecord(deps, stored);
     return {
       state: record.status,
       expiresAt: pending.expiresAt,
@@ -495,6 +490,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
       ...(pending.matchCode === undefined ? {} : { matchCode: pending.matchCode }),
       message: pending.message,
       fields: pending.fields,
+      ...(record.status === 'pending' ? { recheckAt: nextFetchAt(record, this.options.clock(), deps.fetchIntervalMs()) } : {}),
     };
   }
 
@@ -580,7 +576,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
   events(options?: EventsOptions): ReturnType<typeof createEventsHandler<VerifyPushRequest>> {
     return createEventsHandler<VerifyPushRequest>(
       {
-        status: (req) => (this.runtime.webhookMounted ? this.storedStatus(req) : this.status(req)),
+        status: (req) => this.watchedStatus(req),
         store: this.store,
         pendingChallengeSid: (req) => readPending(req)?.challengeSid,
         hasWebhook: () => this.runtime.webhookMounted,

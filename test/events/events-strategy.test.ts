@@ -45,7 +45,7 @@ describe('events endpoint with a webhook', () => {
     expect(app.store.stats().listeners).toBe(0);
   });
 
-  it('a slow approval still costs no Twilio fetch from the open stream (no timer polling with a webhook)', async () => {
+  it('a slow approval costs at most one Twilio fetch per fallback interval from the open stream', async () => {
     let offset = 0;
     app = await startStrategyApp({ webhook: true, events: { heartbeatMs: 1000 }, clock: () => Date.now() + offset });
     const phone = await app.enrol('alice');
@@ -55,16 +55,18 @@ describe('events endpoint with a webhook', () => {
     expect(await eventData(stream, 0)).toMatchObject({ state: 'pending' });
     app.emulator.clearCalls();
 
-    // 40 s pass with the stream open: well past the 15 s webhook fallback interval, far from expiry.
+    // 40 s pass with the stream open: past the 15 s webhook fallback interval, far from expiry. Two heartbeats
+    // re-read the status inside one interval: one fallback fetch between them, not one each.
     offset = 40_000;
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // two heartbeats re-read the status
-    expect(app.emulator.calls({ operation: 'fetchChallenge', source: 'api' })).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(app.emulator.calls({ operation: 'fetchChallenge', source: 'api' })).toHaveLength(1);
+    expect(states(stream)).toEqual(['pending']);
 
     await phone.approve(await onlyPending(phone));
     expect(await eventData(stream, 1)).toMatchObject({ state: 'approved' });
     await stream.ended;
     await app.emulator.webhooksSettled();
-    expect(app.emulator.calls({ operation: 'fetchChallenge', source: 'api' })).toHaveLength(1);
+    expect(app.emulator.calls({ operation: 'fetchChallenge', source: 'api' })).toHaveLength(2);
   });
 
   it("never reports another user's challenge, even when the client names it", async () => {
@@ -185,5 +187,74 @@ describe('events endpoint without a webhook', () => {
     // No webhook ever: the approval could only have come from the strategy's Twilio poll.
     expect(app.emulator.deliveries()).toHaveLength(0);
     expect(app.emulator.calls({ operation: 'fetchChallenge', source: 'api' }).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('events endpoint with a webhook that never arrives', () => {
+  const FALLBACK_MS = 1500;
+
+  /** Fetches the strategy made, at most one per fallback interval since the challenge was created. */
+  function expectFetchesWithinBudget(startedAt: number): void {
+    const fetches = app!.emulator.calls({ operation: 'fetchChallenge', source: 'api' }).length;
+    expect(fetches).toBeGreaterThanOrEqual(1);
+    expect(fetches).toBeLessThanOrEqual(Math.floor((Date.now() - startedAt) / FALLBACK_MS));
+  }
+
+  it('a page on server-sent events only is told of the approval within the fallback interval, and the login completes', async () => {
+    app = await startStrategyApp({ webhook: true, strategy: { webhookFallbackPollMs: FALLBACK_MS } });
+    const phone = await app.enrol('alice');
+    const browser = new Browser(app.url);
+    const startedAt = Date.now();
+    await browser.startPush('alice');
+    app.emulator.clearCalls();
+    const stream = await openSse(`${app.url}/events`, { cookie: browser.cookieHeader });
+    expect(await eventData(stream, 0)).toMatchObject({ state: 'pending' });
+
+    app.emulator.faults.webhooks({ drop: 10 });
+    await phone.approve(await onlyPending(phone));
+    await app.emulator.webhooksSettled();
+    expect(app.emulator.deliveries().map((delivery) => delivery.outcome)).toEqual(['dropped']);
+
+    expect(await eventData(stream, 1)).toMatchObject({ state: 'approved' });
+    await stream.ended;
+    expectFetchesWithinBudget(startedAt);
+    const done = await browser.request('/login/push', { method: 'POST' });
+    expect(done.status).toBe(200);
+    expect(await done.json()).toEqual({ loggedIn: 'alice' });
+  });
+
+  it('a page on long-poll only is told of the approval within the fallback interval, and the login completes', async () => {
+    app = await startStrategyApp({ webhook: true, strategy: { webhookFallbackPollMs: FALLBACK_MS } });
+    const phone = await app.enrol('alice');
+    const browser = new Browser(app.url);
+    const startedAt = Date.now();
+    await browser.startPush('alice');
+    app.emulator.clearCalls();
+    app.emulator.faults.webhooks({ drop: 10 });
+
+    const answer = browser.request('/events', { accept: 'application/json' });
+    await vi.waitFor(() => expect(app?.store.stats().listeners).toBe(1));
+    await phone.approve(await onlyPending(phone));
+    const response = await answer;
+    expect(await response.json()).toMatchObject({ state: 'approved' });
+    expectFetchesWithinBudget(startedAt);
+    const done = await browser.request('/login/push', { method: 'POST' });
+    expect(done.status).toBe(200);
+  });
+
+  it('many open pages of one session share one Twilio fetch per interval', async () => {
+    app = await startStrategyApp({ webhook: true, strategy: { webhookFallbackPollMs: FALLBACK_MS } });
+    const phone = await app.enrol('alice');
+    const browser = new Browser(app.url);
+    const startedAt = Date.now();
+    await browser.startPush('alice');
+    app.emulator.clearCalls();
+    app.emulator.faults.webhooks({ drop: 10 });
+    const streams = await Promise.all(Array.from({ length: 5 }, () => openSse(`${app!.url}/events`, { cookie: browser.cookieHeader })));
+    await Promise.all(streams.map((stream) => eventData(stream, 0)));
+    await new Promise((resolve) => setTimeout(resolve, FALLBACK_MS * 2));
+    await phone.approve(await onlyPending(phone));
+    for (const stream of streams) expect(await eventData(stream, 1)).toMatchObject({ state: 'approved' });
+    expectFetchesWithinBudget(startedAt);
   });
 });

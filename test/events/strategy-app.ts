@@ -40,6 +40,8 @@ export async function startStrategyApp(options: {
   events?: EventsOptions;
   /** One clock for the emulator, the store and the strategy, so a test can let time pass. */
   clock?: () => number;
+  /** Strategy options under test (e.g. a short webhookFallbackPollMs). */
+  strategy?: { webhookFallbackPollMs?: number };
 }): Promise<StrategyApp> {
   const clock = options.clock ?? Date.now;
   const emulator = await VerifyPushEmulator.start({ clock });
@@ -55,6 +57,7 @@ export async function startStrategyApp(options: {
     // Many sign-ins per user in one test file: the start limits are not under test here.
     limits: { perUser: false, perIp: false },
     clock,
+    ...options.strategy,
   });
   const passport = new Passport();
   passport.use(push);
@@ -79,7 +82,9 @@ export async function startStrategyApp(options: {
   app.post('/first-factor/:id', (req, res, next) => {
     req.logIn({ id: String(req.params.id) }, (err) => (err ? next(err) : res.status(204).end()));
   });
-  app.post('/login/push', passport.authenticate('verify-push', { failureMessage: false }));
+  app.post('/login/push', passport.authenticate('verify-push', { failureMessage: false }), (req, res) => {
+    res.json({ loggedIn: (req.user as TestUser).id });
+  });
   app.get('/events', push.events(options.events));
   server.on('request', app);
 
