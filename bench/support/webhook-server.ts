@@ -34,7 +34,7 @@ const store = new MemoryChallengeStore();
 
 async function setup(): Promise<WebhookServerReady> {
   const strategy = new VerifyPushStrategy({
-    client: emulatorClient(config.emulatorUrl, config.accountSid, config.authToken),
+    client: emulatorClient({ url: config.emulatorUrl, accountSid: config.accountSid, authToken: config.authToken }),
     authToken: config.authToken,
     serviceSid: config.serviceSid,
     identitySecret: randomBytes(32).toString('hex'),

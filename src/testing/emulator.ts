@@ -83,7 +83,7 @@ class EmulatorHandle implements RunningEmulator {
   }
 
   client(options: EmulatorClientOptions = {}): twilio.Twilio {
-    return emulatorClient(this.url, this.accountSid, this.authToken, options);
+    return emulatorClient(this, options);
   }
 
   async createService(friendlyName = 'Emulated Verify'): Promise<string> {

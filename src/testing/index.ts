@@ -5,5 +5,7 @@
 export { VerifyPushEmulator, type RunningEmulator } from './emulator.js';
 export { SimulatedDevice } from './device.js';
 export { EmulatorDeviceError } from './device-error.js';
+export { emulatorClient } from './sdk-client.js';
+export { emulatorDevice } from './remote-device.js';
 export { twilioSignature } from './signature.js';
 export type * from './types.js';

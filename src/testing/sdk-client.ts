@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type * as HttpResponse from 'twilio/lib/http/response.js';
-import type { EmulatorClientOptions } from './types.js';
+import type { EmulatorClientOptions, EmulatorConnection } from './types.js';
 
 /**
  * A RequestClient that sends every request to the emulator: it keeps the path and query of the
@@ -23,7 +23,10 @@ class EmulatorRequestClient extends twilio.RequestClient {
   }
 }
 
-/** A real twilio client whose requests reach the emulator at `baseUrl`. */
-export function emulatorClient(baseUrl: string, accountSid: string, authToken: string, options: EmulatorClientOptions = {}): twilio.Twilio {
-  return twilio(accountSid, authToken, { httpClient: new EmulatorRequestClient(baseUrl, options) });
+/**
+ * A real twilio client whose requests reach the emulator at `connection.url`, whether it runs in this
+ * process (`emulator.client()` calls this) or in another one (the URL and credentials it printed).
+ */
+export function emulatorClient(connection: EmulatorConnection, options: EmulatorClientOptions = {}): twilio.Twilio {
+  return twilio(connection.accountSid, connection.authToken, { httpClient: new EmulatorRequestClient(connection.url, options) });
 }

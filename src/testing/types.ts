@@ -21,6 +21,23 @@ export interface EmulatorStartOptions {
   webhookTimeoutMs?: number;
 }
 
+/**
+ * Where an emulator listens and the credentials it accepts: what `emulatorClient` and `emulatorDevice` need
+ * to reach an emulator in another process. A `RunningEmulator` is one too.
+ */
+export interface EmulatorConnection {
+  /** Base URL, e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  accountSid: string;
+  authToken: string;
+}
+
+/** The line the emulator server (`npx passport-twilio-verify-push-emulator`) prints on stdout, as JSON. */
+export interface EmulatorServerInfo extends EmulatorConnection {
+  /** The Verify service it created, when started with `--service`. */
+  serviceSid?: string;
+}
+
 export interface EmulatorClientOptions {
   /** Request timeout in ms of the returned twilio client. Default: twilio's (30 s). */
   timeout?: number;

@@ -116,7 +116,7 @@ describe('factor limits', () => {
 
 describe('auth and routing', () => {
   it('answers 401 with 20003 to a wrong auth token', async () => {
-    const wrongToken = emulatorClient(env.emulator.url, env.emulator.accountSid, 'not-the-token');
+    const wrongToken = emulatorClient({ url: env.emulator.url, accountSid: env.emulator.accountSid, authToken: 'not-the-token' });
     await expect(wrongToken.verify.v2.services(user.serviceSid).fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
     const basic = Buffer.from(`${env.emulator.accountSid}:wrong`).toString('base64');
     const response = await fetch(`${env.emulator.url}/v2/Services/${user.serviceSid}`, { headers: { Authorization: `Basic ${basic}` } });

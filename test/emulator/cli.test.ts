@@ -1,0 +1,121 @@
+/**
+ * The emulator server as a user runs it (`npx passport-twilio-verify-push-emulator`): the built `bin` in a
+ * process of its own, driven from this one through `emulatorClient` and `emulatorDevice` with nothing but
+ * the JSON line it printed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emulatorClient, emulatorDevice, type EmulatorServerInfo } from '../../src/testing/index.js';
+import { PACKAGE_ROOT } from '../package/package-paths.js';
+
+const BIN_NAME = 'passport-twilio-verify-push-emulator';
+
+function binPath(): string {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  const target = pkg.bin?.[BIN_NAME];
+  if (target === undefined) throw new Error(`package.json has no bin "${BIN_NAME}"`);
+  return join(PACKAGE_ROOT, target);
+}
+
+interface Started {
+  child: ChildProcess;
+  info: EmulatorServerInfo;
+  /** Everything written to stderr so far (the readable copy). */
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** Starts the built bin and resolves with the first line of stdout, parsed. */
+function startBin(args: string[]): Promise<Started> {
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS']; // no loader from the test runner: the built file must run on its own
+  const child = spawn(binPath(), args, { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      try {
+        resolve({ child, info: JSON.parse(line) as EmulatorServerInfo, stderr: () => stderr, exited });
+      } catch (error) {
+        reject(error);
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`the emulator exited (${code}) before printing:\n${stderr}`)));
+    child.once('error', reject);
+  });
+}
+
+describe('emulator server (bin)', () => {
+  it('is an executable node script', () => {
+    expect(readFileSync(binPath(), 'utf8').split('\n', 1)[0]).toBe('#!/usr/bin/env node');
+    expect(statSync(binPath()).mode & 0o111).not.toBe(0);
+  });
+
+  it('prints its connection, serves a full challenge to a client in another process, and stops on SIGTERM', async () => {
+    const { child, info, stderr, exited } = await startBin(['--service']);
+    expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.accountSid).toMatch(/^AC[0-9a-f]{32}$/);
+    expect(info.authToken).not.toBe('');
+    expect(info.serviceSid).toMatch(/^VA[0-9a-f]{32}$/);
+    // The readable copy goes to stderr, so stdout stays one JSON line.
+    await expect.poll(stderr).toContain(`Verify Push emulator listening on ${info.url}`);
+    expect(stderr()).toContain(info.serviceSid);
+
+    const serviceSid = info.serviceSid!;
+    const identity = 'cli-user-0001';
+    const client = emulatorClient(info);
+    const phone = emulatorDevice(info);
+    const { factorSid } = await phone.register({ serviceSid, identity });
+    const challenges = client.verify.v2.services(serviceSid).entities(identity).challenges;
+    const created = await challenges.create({ factorSid, 'details.message': 'Approve sign-in?', hiddenDetails: { transaction_id: 'tx-cli' } });
+    const [pending] = await phone.challenges({ serviceSid, identity, factorSid, status: 'pending' });
+    expect(pending?.sid).toBe(created.sid);
+    await phone.approve({ serviceSid, identity, factorSid, challengeSid: created.sid, transactionId: 'tx-cli' });
+    expect((await challenges(created.sid).fetch()).status).toBe('approved');
+
+    child.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('takes the port and credentials it is given, creates no service unless asked, and stops on SIGINT', async () => {
+    const accountSid = `AC${'1'.repeat(32)}`;
+    const { child, info, exited } = await startBin(['--account-sid', accountSid, '--auth-token', 'cli-test-token']);
+    expect(info).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), accountSid, authToken: 'cli-test-token' });
+    const client = emulatorClient(info);
+    expect((await client.verify.v2.services.create({ friendlyName: 'made by the client' })).sid).toMatch(/^VA/);
+    // The credentials are checked: a client with another token is refused as Twilio refuses it.
+    await expect(emulatorClient({ ...info, authToken: 'wrong' }).verify.v2.services.list()).rejects.toMatchObject({ status: 401 });
+
+    child.kill('SIGINT');
+    expect(await exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('listens on the --port given', async () => {
+    const first = await startBin([]);
+    const port = Number(new URL(first.info.url).port);
+    first.child.kill('SIGTERM');
+    await first.exited;
+    // The port just freed is free again (nothing else in this test binds it).
+    const second = await startBin(['--port', String(port)]);
+    expect(second.info.url).toBe(`http://127.0.0.1:${port}`);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses a bad command line with the usage text and status 2', async () => {
+    await expect(startBin(['--port', 'eighty'])).rejects.toThrow(/exited \(2\)[\s\S]*--port must be a whole number[\s\S]*Usage:/);
+  });
+});
