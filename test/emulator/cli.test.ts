@@ -3,60 +3,12 @@
  * process of its own, driven from this one through `emulatorClient` and `emulatorDevice` with nothing but
  * the JSON line it printed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emulatorClient, emulatorDevice, type EmulatorServerInfo } from '../../src/testing/index.js';
-import { PACKAGE_ROOT } from '../package/package-paths.js';
+import { emulatorClient, emulatorDevice } from '../../src/testing/index.js';
+import { emulatorBinPath as binPath, killEmulatorBins, startEmulatorBin as startBin } from '../helpers/emulator-bin.js';
 
-const BIN_NAME = 'passport-twilio-verify-push-emulator';
-
-function binPath(): string {
-  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
-  const target = pkg.bin?.[BIN_NAME];
-  if (target === undefined) throw new Error(`package.json has no bin "${BIN_NAME}"`);
-  return join(PACKAGE_ROOT, target);
-}
-
-interface Started {
-  child: ChildProcess;
-  info: EmulatorServerInfo;
-  /** Everything written to stderr so far (the readable copy). */
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** Starts the built bin and resolves with the first line of stdout, parsed. */
-function startBin(args: string[]): Promise<Started> {
-  const env = { ...process.env };
-  delete env['NODE_OPTIONS']; // no loader from the test runner: the built file must run on its own
-  const child = spawn(binPath(), args, { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      try {
-        resolve({ child, info: JSON.parse(line) as EmulatorServerInfo, stderr: () => stderr, exited });
-      } catch (error) {
-        reject(error);
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`the emulator exited (${code}) before printing:\n${stderr}`)));
-    child.once('error', reject);
-  });
-}
+afterEach(killEmulatorBins);
 
 describe('emulator server (bin)', () => {
   it('is an executable node script', () => {

@@ -25,6 +25,47 @@ export const checkPassword = (name: string, password: string) => users.some((u) 
 export const waitingPage = '<h1>Check your phone</h1>';
 `;
 
+/**
+ * The app the "Your own app in a test" sample imports from './my-app.js': the quick start's wiring as a
+ * function of the strategy and the webhook URL, the shape that sample recommends for a testable app.
+ */
+export const MY_APP_FACTORY = `
+import express from 'express';
+import session from 'express-session';
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { VerifyPushStrategy } from 'passport-twilio-verify-push';
+
+interface User { id: string; name: string; password: string }
+const users: User[] = [{ id: '7', name: 'ada', password: 'correct horse' }];
+
+export function findUserByName(name: string): User {
+  const user = users.find((u) => u.name === name);
+  if (!user) throw new Error('no such user');
+  return user;
+}
+
+export function createApp(push: VerifyPushStrategy, options: { webhookUrl: string }): express.Express {
+  const passport = new Passport();
+  passport.use(new LocalStrategy((name, password, done) => done(null, users.find((u) => u.name === name && u.password === password) ?? false)));
+  passport.use(push);
+  passport.serializeUser((user, done) => done(null, (user as User).id));
+  passport.deserializeUser((id: string, done) => done(null, users.find((u) => u.id === id) ?? false));
+
+  const app = express();
+  app.post('/twilio/verify-webhook', push.webhook({ url: options.webhookUrl }));
+  app.use(express.urlencoded({ extended: false }));
+  app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: false }));
+  app.use(passport.session());
+  app.post('/login', passport.authenticate('local', { successRedirect: '/account', failureRedirect: '/login' }));
+  app.get('/login/push/wait', (_req, res) => res.send('Check your phone'));
+  app.get('/login/push/complete', passport.authenticate('verify-push', { successRedirect: '/account', failureRedirect: '/login' }));
+  app.use('/account', passport.authenticate('verify-push', { gate: true }));
+  app.get('/account', (req, res) => (req.user ? res.send('Welcome!') : res.redirect('/login')));
+  return app;
+}
+`;
+
 export function readmeBlock(name: string): string {
   const block = readmeBlocks().get(name);
   if (block === undefined) throw new Error(`README.md has no code block marked "readme-test: ${name}"`);

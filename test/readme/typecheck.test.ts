@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { MY_APP, readmeBlock, readmeBlocks, repoRoot, writeGenerated } from './readme-blocks.js';
+import { MY_APP, MY_APP_FACTORY, readmeBlock, readmeBlocks, repoRoot, writeGenerated } from './readme-blocks.js';
 
 // The other README tests run the samples, but vitest strips types without checking them, so a sample that a
 // strict TypeScript user cannot compile would pass there. This test compiles every marked sample with tsc.
@@ -52,6 +52,9 @@ function checkedFiles(): CheckedFile[] {
       ].join('\n'),
     },
     { file: 'emulator.test.ts', blocks: ['emulator'], source: readmeBlock('emulator') },
+    { file: 'emulator-app/my-app.ts', blocks: [], source: MY_APP_FACTORY },
+    { file: 'emulator-app/app.test.ts', blocks: ['emulator-app'], source: readmeBlock('emulator-app') },
+    { file: 'emulator-process.test.ts', blocks: ['emulator-process'], source: readmeBlock('emulator-process') },
   ];
 }
 
