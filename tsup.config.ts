@@ -1,4 +1,13 @@
 import { defineConfig } from 'tsup';
+import { writeBundledLicences } from './tools/bundled-licences.js';
+
+/**
+ * ESM-only dependencies. `require()` of one hands CommonJS code the module namespace, not its default export
+ * (`(0, import_p_retry.default) is not a function` on the first Twilio call), and Node before 20.19 and
+ * 22.12 cannot `require()` them at all. So the CommonJS build carries its own copy; the ESM build imports them
+ * from node_modules as usual. Their licences ship in dist/ (tools/bundled-licences.ts).
+ */
+const ESM_ONLY_DEPENDENCIES = ['p-retry', 'is-network-error'];
 
 export default defineConfig({
   entry: {
@@ -14,4 +23,9 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   shims: false,
+  noExternal: ESM_ONLY_DEPENDENCIES,
+  esbuildOptions(options, { format }) {
+    if (format === 'esm') options.external = [...(options.external ?? []), ...ESM_ONLY_DEPENDENCIES];
+  },
+  onSuccess: async () => writeBundledLicences('dist'),
 });

@@ -1,0 +1,83 @@
+/**
+ * A complete login through the built package, once as a CommonJS app (`require`) and once as an ES-module app
+ * (`import`): password, the gate's push, the emulator's phone approves, the completion route, the protected
+ * page. Each runs in a fresh Node process from the package root, so the package resolves itself by name through
+ * its exports map exactly as an installed dependency would. Checking that the exports exist is not enough: the
+ * CommonJS build once loaded fine and then failed on its first Twilio call.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT, assertBuilt } from './package-paths.js';
+
+const execFileAsync = promisify(execFile);
+const FIXTURES = join(PACKAGE_ROOT, 'test', 'package', 'fixtures');
+
+interface Answer {
+  status: number;
+  location?: string | null;
+  body?: unknown;
+}
+
+interface LoginReport {
+  pushesOnPhone: number;
+  webhooks: Array<{ type: string; outcome: string; status?: number }>;
+  login: Answer;
+  gate: Answer;
+  pending: Answer;
+  complete: Answer;
+  account: Answer;
+  again: Answer;
+  /** Every answer the client got, in order. */
+  seen: Array<Answer & { method: string; path: string }>;
+}
+
+/** The child inherits no NODE_OPTIONS: a loader from the test runner would hide a broken build. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  return env;
+}
+
+async function runLogin(program: string): Promise<LoginReport> {
+  assertBuilt();
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [join(FIXTURES, program)], {
+      cwd: PACKAGE_ROOT,
+      env: childEnv(),
+      timeout: 30_000,
+    });
+    return JSON.parse(stdout) as LoginReport;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`node ${program} failed:\n${stderr || stdout || String(error)}`);
+  }
+}
+
+describe.each([
+  { kind: 'CommonJS', program: 'full-login.cjs' },
+  { kind: 'ES module', program: 'full-login.mjs' },
+])('a $kind app logs in through the built package', ({ program }) => {
+  it('password, push, approval on the phone, completion, protected page', { timeout: 60_000 }, async () => {
+    const report = await runLogin(program);
+    // No step failed on the server (this lists the error a broken build gives, e.g. on its first Twilio call).
+    expect(report.seen.filter((answer) => answer.status >= 500)).toEqual([]);
+
+    // The password step logs the user in for the first factor and sends them to the protected page…
+    expect(report.login).toEqual({ status: 302, location: '/account' });
+    // …where the gate starts the push and sends the browser to the waiting page; a JSON client sees it pending.
+    expect(report.gate).toEqual({ status: 303, location: '/login/push/wait' });
+    expect(report.pending.status).toBe(202);
+    expect(report.pending.body).toMatchObject({ status: 'pending', code: 'CHALLENGE_PENDING' });
+    expect(report.pushesOnPhone).toBe(1);
+
+    // The phone approved; Twilio's webhook reached the app and was accepted.
+    expect(report.webhooks).toEqual([{ type: 'challenge.approved', outcome: 'sent', status: 200 }]);
+
+    // Completion logs in and returns to the protected page, which now lets the session through.
+    expect(report.complete).toEqual({ status: 302, location: '/account' });
+    expect(report.account).toEqual({ status: 200, body: 'Welcome, alice!' });
+    expect(report.again).toEqual({ status: 200, body: 'Welcome, alice!' });
+  });
+});
