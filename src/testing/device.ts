@@ -14,6 +14,9 @@ import type {
   DeviceRegisterOptions,
 } from './types.js';
 
+/** Challenges asked for per page when listing (the whole list or the newest `limit`). */
+const MAX_PAGE_SIZE = 50;
+
 /** Lifetime of the device's per-request JWT, in seconds. */
 const DEVICE_JWT_TTL_SECONDS = 60;
 
@@ -73,19 +76,24 @@ export class SimulatedDevice {
     return { factorSid };
   }
 
-  /** The factor's challenges, newest first (all pages), optionally only one status. */
+  /** The factor's challenges, newest first (all pages, or the newest `limit`), optionally only one status. */
   async challenges(options: DeviceListOptions): Promise<ChallengeJson[]> {
+    if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
+      throw new TypeError('limit must be a whole number of at least 1');
+    }
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const credential = this.credential(options.factorSid);
-    const query = new URLSearchParams({ FactorSid: options.factorSid, Order: 'desc', PageSize: '50' });
+    const pageSize = String(Math.min(limit, MAX_PAGE_SIZE));
+    const query = new URLSearchParams({ FactorSid: options.factorSid, Order: 'desc', PageSize: pageSize });
     if (options.status) query.set('Status', options.status);
     let next: string | null = `${this.challengesUrl(options)}?${query.toString()}`;
     const all: ChallengeJson[] = [];
-    while (next) {
+    while (next && all.length < limit) {
       const page: ChallengePage = (await deviceRequest<ChallengePage>(next, credential, 'GET')).body;
       all.push(...page.challenges);
       next = page.meta.next_page_url;
     }
-    return all;
+    return all.slice(0, limit);
   }
 
   /**

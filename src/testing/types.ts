@@ -215,6 +215,11 @@ export interface DeviceFactorRef {
 export interface DeviceListOptions extends DeviceFactorRef {
   /** Only challenges in this status. Default: all. */
   status?: ChallengeJson['status'];
+  /**
+   * At most this many, newest first. Default: all. A phone app asks for the newest one only (Twilio's advice:
+   * newest first, page size 1): a newer request replaces the older ones still pending.
+   */
+  limit?: number;
 }
 
 export interface DeviceAnswerOptions extends DeviceFactorRef {

@@ -69,6 +69,18 @@ describe('challenges', () => {
     const pending = await user.device.challenges({ ...ref(), status: 'pending' });
     expect(pending.map((c) => c.sid)).toEqual([sids[2], sids[0]]);
   });
+
+  it('asks for the newest only with limit 1, as a phone app does (newest first, page size 1)', async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i += 1) sids.push((await createChallenge()).sid);
+    env.emulator.clearCalls();
+    const newest = await user.device.challenges({ ...ref(), limit: 1 });
+    expect(newest.map((c) => c.sid)).toEqual([sids[2]]);
+    const asked = env.emulator.calls({ operation: 'listChallenges', source: 'device' });
+    expect(asked.map((c) => [c.params.PageSize, c.params.Order])).toEqual([['1', 'desc']]);
+    expect((await user.device.challenges({ ...ref(), limit: 2 })).map((c) => c.sid)).toEqual([sids[2], sids[1]]);
+    await expect(user.device.challenges({ ...ref(), limit: 0 })).rejects.toThrow(TypeError);
+  });
 });
 
 describe('approve and deny', () => {
