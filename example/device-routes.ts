@@ -7,7 +7,7 @@ import { Router, json, type Request, type Response } from 'express';
 import { isVerifyPushError } from 'passport-twilio-verify-push';
 import { DeviceLoginError, signInOnPhone } from './device-login.js';
 import type { DeviceSimulator, Phone } from './device-sim.js';
-import { asyncRoute, chrome } from './http-helpers.js';
+import { asyncRoute, phoneChrome } from './http-helpers.js';
 import { devicePage } from './views/device.js';
 
 interface CodedError {
@@ -43,8 +43,8 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
   const router = Router();
   router.use('/device/api', json({ limit: '8kb' }));
 
-  router.get('/device', (req, res) => {
-    res.type('html').send(String(devicePage({ ...chrome(req, res, true), phone: true })));
+  router.get('/device', (_req, res) => {
+    res.type('html').send(String(devicePage(phoneChrome(res))));
   });
 
   router.get(

@@ -10,7 +10,7 @@ import { VerifyPushStrategy, type EventsOptions } from 'passport-twilio-verify-p
 import type { Backend } from './backend.js';
 import { PATHS, type ExampleContext } from './context.js';
 import { deviceRoutes } from './device-routes.js';
-import { chrome, contentSecurityPolicy, wantsJson } from './http-helpers.js';
+import { asyncRoute, chrome, contentSecurityPolicy, wantsJson } from './http-helpers.js';
 import { loginRoutes } from './routes/login.js';
 import { pageRoutes } from './routes/pages.js';
 import { pushRoutes } from './routes/push.js';
@@ -108,9 +108,11 @@ export function buildExpressApp(settings: AppSettings): express.Express {
   app.use(pushRoutes(ctx, { events: settings.events, forceLongPoll: settings.forceLongPoll, resendPauseMs: settings.resendPauseMs, clock: settings.clock }));
   if (simulator) app.use(deviceRoutes(simulator, () => settings.baseUrl, settings.clock));
 
-  app.use((req, res) => {
-    res.status(404).type('html').send(String(errorPage(chrome(req, res, ctx.deviceSimulator), 'Not found', 'There is no such page.')));
-  });
+  app.use(
+    asyncRoute(async (req, res) => {
+      res.status(404).type('html').send(String(errorPage(await chrome(req, res, ctx), 'Not found', 'There is no such page.')));
+    }),
+  );
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     const coded = error as { code?: unknown; status?: unknown };
     const status = typeof coded.status === 'number' && coded.status >= 400 && coded.status < 600 ? coded.status : 500;
@@ -122,7 +124,10 @@ export function buildExpressApp(settings: AppSettings): express.Express {
       res.status(status).json({ code });
       return;
     }
-    res.status(status).type('html').send(String(errorPage(chrome(req, res, ctx.deviceSimulator), 'Something went wrong', `The request failed (${code}). Try again.`)));
+    void chrome(req, res, ctx).then((page) => {
+      if (res.headersSent) return;
+      res.status(status).type('html').send(String(errorPage(page, 'Something went wrong', `The request failed (${code}). Try again.`)));
+    }, () => res.status(status).end());
   };
   app.use(onError);
   return app;

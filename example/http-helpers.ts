@@ -1,6 +1,7 @@
 /** Small request helpers shared by the example's routes. */
 import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ExampleContext } from './context.js';
 import type { PublicUser } from './users.js';
 import type { PageChrome } from './views/layout.js';
 
@@ -64,14 +65,30 @@ export function contentSecurityPolicy(): RequestHandler {
   };
 }
 
-/** What every page's header needs. */
-export function chrome(req: Request, res: Response, deviceSimulator: boolean): PageChrome {
+/**
+ * What every page's header needs. The header tells a finished sign-in from one that has only the password, so
+ * it asks the strategy whether this session's push was approved (`status()` never starts a push).
+ */
+export async function chrome(req: Request, res: Response, ctx: Pick<ExampleContext, 'push' | 'deviceSimulator'>): Promise<PageChrome> {
+  const base: PageChrome = { nonce: String(res.locals.nonce ?? ''), deviceSimulator: ctx.deviceSimulator };
   const user = currentUser(req);
-  return {
-    nonce: String(res.locals.nonce ?? ''),
-    deviceSimulator,
-    ...(user ? { username: user.username } : {}),
-  };
+  if (!user) return base;
+  return { ...base, username: user.username, secondFactor: await secondFactorDone(ctx, req) };
+}
+
+async function secondFactorDone(ctx: Pick<ExampleContext, 'push'>, req: Request): Promise<boolean> {
+  try {
+    return (await ctx.push.status(req)).state === 'completed';
+  } catch {
+    // An error page for a request that failed early (no session yet, a store outage) still renders, and never
+    // claims a finished sign-in it could not check.
+    return false;
+  }
+}
+
+/** The device simulator's page plays a phone: no app header, no user. */
+export function phoneChrome(res: Response): PageChrome {
+  return { nonce: String(res.locals.nonce ?? ''), deviceSimulator: true, phone: true };
 }
 
 /** Wraps an async route so a rejection reaches Express's error handler (Express 5 does this too; explicit is clearer). */

@@ -22,9 +22,12 @@ export function loginRoutes(ctx: ExampleContext): Router {
   const router = Router();
   const { passport } = ctx;
 
-  router.get('/login', (req, res) => {
-    res.type('html').send(String(loginPage(chrome(req, res, ctx.deviceSimulator), takeMessages(req))));
-  });
+  router.get(
+    '/login',
+    asyncRoute(async (req, res) => {
+      res.type('html').send(String(loginPage(await chrome(req, res, ctx), takeMessages(req))));
+    }),
+  );
 
   /** The password step. A custom callback so an app (JSON) and a browser each get the answer they expect. */
   function passwordStep(req: Request, res: Response, next: NextFunction): void {

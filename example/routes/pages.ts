@@ -14,9 +14,9 @@ export function pageRoutes(ctx: ExampleContext): Router {
   router.get(
     '/',
     asyncRoute(async (req, res) => {
-      const signedIn = currentUser(req) !== undefined;
-      const secondFactor = signedIn && (await push.status(req)).state === 'completed';
-      res.type('html').send(String(homePage(chrome(req, res, ctx.deviceSimulator), { signedIn, secondFactor })));
+      const page = await chrome(req, res, ctx);
+      const signedIn = page.username !== undefined;
+      res.type('html').send(String(homePage(page, { signedIn, secondFactor: page.secondFactor === true })));
     }),
   );
 
@@ -49,7 +49,7 @@ export function pageRoutes(ctx: ExampleContext): Router {
       const factors = await enrolment.factorsOf(req);
       res.type('html').send(
         String(
-          accountPage(chrome(req, res, ctx.deviceSimulator), {
+          accountPage(await chrome(req, res, ctx), {
             displayName: user.displayName,
             username: user.username,
             factors: factors.map((f) => ({ friendlyName: f.friendlyName, status: f.status, createdAt: f.dateCreated.slice(0, 10) })),
@@ -82,9 +82,13 @@ export function pageRoutes(ctx: ExampleContext): Router {
     res.redirect(303, '/account');
   });
 
-  router.get('/enrol', mayEnrol, (req, res) => {
-    res.type('html').send(String(enrolPage(chrome(req, res, ctx.deviceSimulator), { username: (currentUser(req) as PublicUser).username })));
-  });
+  router.get(
+    '/enrol',
+    mayEnrol,
+    asyncRoute(async (req, res) => {
+      res.type('html').send(String(enrolPage(await chrome(req, res, ctx), { username: (currentUser(req) as PublicUser).username })));
+    }),
+  );
 
   // The access token a phone app needs to create its factor, minted for the signed-in user only.
   router.post(

@@ -42,7 +42,7 @@ export function pushRoutes(ctx: ExampleContext, options: PushRouteOptions): Rout
       const failedState = status.state === 'pending' ? undefined : status.state;
       res.type('html').send(
         String(
-          waitingPage(chrome(req, res, ctx.deviceSimulator), {
+          waitingPage(await chrome(req, res, ctx), {
             message: status.message ?? 'Approve sign-in?',
             fields: status.fields ?? [],
             expiresAt: status.expiresAt ?? options.clock(),

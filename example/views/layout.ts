@@ -5,6 +5,8 @@ export interface PageChrome {
   nonce: string;
   /** Signed in with the password (first factor), if anyone is. */
   username?: string;
+  /** That user's phone approved this session's sign-in too: only then is the user shown as signed in. */
+  secondFactor?: boolean;
   /** Whether the device simulator exists (emulator mode only). */
   deviceSimulator: boolean;
   /** The device simulator itself: it plays a phone, so it shows none of the app's own navigation. */
@@ -16,7 +18,8 @@ const STYLE = `
   --good: #13795b; --bad: #b42318; --bg: #f4f6fb; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--ink); line-height: 1.5; }
-header { display: flex; gap: 1rem; align-items: center; padding: .75rem 1.25rem; background: #fff; border-bottom: 1px solid var(--line); }
+header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .75rem 1.25rem; background: #fff; border-bottom: 1px solid var(--line); }
+header > * { white-space: nowrap; }
 header .brand { font-weight: 700; margin-right: auto; color: var(--ink); text-decoration: none; }
 header a, header button.link { color: var(--accent); text-decoration: none; font: inherit; }
 main { max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
@@ -35,6 +38,9 @@ form.inline { display: inline; }
 .notice { padding: .75rem 1rem; border-radius: 8px; background: #eef2ff; margin-bottom: 1rem; }
 .error { padding: .75rem 1rem; border-radius: 8px; background: #fdecea; color: var(--bad); margin-bottom: 1rem; }
 .success { padding: .75rem 1rem; border-radius: 8px; background: #e7f6ef; color: var(--good); margin-bottom: 1rem; }
+.denied { padding: .75rem 1rem; border-radius: 8px; background: #fdecea; color: var(--bad); border-left: 6px solid var(--bad); font-weight: 700; margin-bottom: 1rem; }
+.push.replaced { border-style: dashed; color: var(--muted); box-shadow: none; }
+.push .badge { display: inline-block; margin: 0 0 .5rem; padding: .1rem .5rem; border-radius: 6px; background: #eef1f7; color: var(--muted); font-size: .85rem; }
 dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .75rem 0; }
 dl.fields dt { color: var(--muted); }
 dl.fields dd { margin: 0; word-break: break-word; }
@@ -84,13 +90,24 @@ function phoneHeader(): SafeHtml {
 function appHeader(chrome: PageChrome): SafeHtml {
   return html`<header>
   <a class="brand" href="/">Verify Push example</a>
-  <a href="/account">Account</a>
+  ${waitingForPhone(chrome) ? '' : html`<a href="/account">Account</a>`}
   ${chrome.deviceSimulator ? html`<a href="/device" target="_blank" rel="noopener">Device simulator</a>` : ''}
-  ${
-    chrome.username
-      ? html`<span class="muted">${chrome.username}</span>
-  <form class="inline" method="post" action="/logout"><button class="link" type="submit">Log out</button></form>`
-      : html`<a href="/login">Log in</a>`
-  }
+  ${signInState(chrome)}
 </header>`;
+}
+
+/** Password done, phone not yet: the account page would only lead back to the waiting page. */
+function waitingForPhone(chrome: PageChrome): boolean {
+  return chrome.username !== undefined && chrome.secondFactor !== true;
+}
+
+/** Signed in only once the phone approved; with the password alone the header says what is still missing. */
+function signInState(chrome: PageChrome): SafeHtml {
+  if (chrome.username === undefined) return html`<a href="/login">Log in</a>`;
+  if (!waitingForPhone(chrome)) {
+    return html`<span class="muted" data-sign-in="complete">Signed in as ${chrome.username}</span>
+  <form class="inline" method="post" action="/logout"><button class="link" type="submit">Log out</button></form>`;
+  }
+  return html`<span class="muted" data-sign-in="password">Password done, waiting for your phone</span>
+  <form class="inline" method="post" action="/logout"><button class="link" type="submit">Cancel sign-in</button></form>`;
 }

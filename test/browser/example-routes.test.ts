@@ -92,6 +92,54 @@ describe('example routes', () => {
     expect(raw).not.toContain('match_code');
   });
 
+  it('the phone answers only its newest request: older ones still pending are marked replaced and refused', async () => {
+    const fresh = await createExampleApp({ port: 0 });
+    try {
+      interface PhoneState {
+        phones: Array<{ username: string; factorSid: string; challenges: Array<{ sid: string; replaced: boolean }> }>;
+      }
+      const alicePhone = async () => {
+        const state = (await (await new Client(fresh.url).send('/device/api/state', { accept: 'application/json' })).json()) as PhoneState;
+        return state.phones.find((phone) => phone.username === 'alice')!;
+      };
+      // Two sign-ins of one user: the second replaces the first (Twilio cannot withdraw the first push).
+      await new Client(fresh.url).login('alice', 'correct-horse');
+      const second = new Client(fresh.url);
+      await second.login('alice', 'correct-horse');
+
+      const phone = await alicePhone();
+      expect(phone.challenges.map((c) => c.replaced)).toEqual([false, true]);
+      const [newest, older] = phone.challenges;
+      if (!newest || !older) throw new Error('expected two pending requests on the phone');
+      const answer = (challengeSid: string) =>
+        new Client(fresh.url).send('/device/api/approve', { method: 'POST', json: { factorSid: phone.factorSid, challengeSid }, accept: 'application/json' });
+
+      const refused = await answer(older.sid);
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toMatchObject({ code: 'REQUEST_REPLACED' });
+      expect((await alicePhone()).challenges.map((c) => c.sid)).toEqual([newest.sid, older.sid]);
+
+      // The request shown as current is the second sign-in's: approving it lets that browser in.
+      expect((await answer(newest.sid)).status).toBe(200);
+      await fresh.emulator?.webhooksSettled();
+      const complete = await second.send('/login/push/complete');
+      expect(complete.headers.get('location')).toBe('/account');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('the header shows the user signed in only once the phone approved', async () => {
+    const client = new Client(example.url);
+    await client.login('bob', 'battery-staple');
+    const enrol = await (await client.send('/enrol')).text();
+    expect(enrol).toContain('data-sign-in="password"');
+    expect(enrol).toContain('Password done, waiting for your phone');
+    expect(enrol).not.toContain('Signed in as');
+    const home = await (await client.send('/')).text();
+    expect(home).not.toContain('Signed in as');
+  });
+
   it('an app on the phone logs in with JSON and gets 202 with a transaction id', async () => {
     const app = new Client(example.url);
     const response = await app.send('/login', { method: 'POST', json: { username: 'alice', password: 'correct-horse' }, accept: 'application/json' });

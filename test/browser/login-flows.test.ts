@@ -50,6 +50,10 @@ describe.skipIf(!browserAvailable())('example in a real browser', () => {
     expect(text).toContain('Approve sign-in to the Verify Push example?');
     expect(text).toMatch(/Expires in \d:\d\d/);
     await page.getByText('live (server-sent events)').waitFor();
+    // Only the password is done: the header must not present alice as signed in.
+    const header = page.locator('header');
+    expect(await header.innerText()).toContain('Password done, waiting for your phone');
+    expect(await header.innerText()).not.toMatch(/Signed in|alice|Log out/);
     await screenshot(page, 'waiting-page');
 
     const phone = await openPhone(example);
@@ -61,7 +65,35 @@ describe.skipIf(!browserAvailable())('example in a real browser', () => {
     await page.waitForURL(`${example.url}/account`);
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Welcome, Alice Example');
     expect(await visibleText(page)).toContain('Signed in with your password and approved on your phone.');
+    expect(await header.innerText()).toContain('Signed in as alice');
     await page.context().close();
+    await phone.context().close();
+  });
+
+  it('the phone shows the newest request to answer and marks older ones as replaced', async () => {
+    const example = await startApp();
+    const first = await waitingPage(example);
+    // Signing in again (another tab, another device): the new request replaces the first one.
+    const second = await waitingPage(example);
+    await first.getByText('A newer sign-in request replaced this one.').waitFor();
+
+    const phone = await openPhone(example);
+    const cards = phone.locator('.push');
+    await expect.poll(() => cards.count()).toBe(2);
+    // Newest first, as the Verify app shows them: the request on top is the one to answer.
+    await expect.poll(() => cards.first().getAttribute('class')).toBe('push current');
+    const older = cards.nth(1);
+    expect(await older.getAttribute('class')).toBe('push replaced');
+    expect(await older.innerText()).toContain('Replaced by a newer request');
+    expect(await older.getByRole('button').count()).toBe(0);
+    expect(await phone.getByRole('button', { name: 'Approve' }).count()).toBe(1);
+    await screenshot(phone, 'device-page-replaced');
+
+    await cards.first().getByRole('button', { name: 'Approve' }).click();
+    await second.waitForURL(`${example.url}/account`);
+    expect(new URL(first.url()).pathname).toBe('/login/push/wait');
+    await first.context().close();
+    await second.context().close();
     await phone.context().close();
   });
 
@@ -70,6 +102,11 @@ describe.skipIf(!browserAvailable())('example in a real browser', () => {
     const page = await waitingPage(example);
     const phone = await openPhone(example);
     await phone.getByRole('button', { name: 'Deny' }).click();
+    // The phone says the sign-in was refused, and does not dress it as a success.
+    const result = phone.getByRole('status');
+    await result.getByText('Denied. This sign-in was refused.').waitFor();
+    expect(await result.getAttribute('class')).toBe('denied');
+    await screenshot(phone, 'device-page-denied');
 
     await page.getByText('You denied this sign-in on your phone.').waitFor();
     expect(page.url()).toBe(`${example.url}/login/push/wait`);
@@ -123,8 +160,9 @@ describe.skipIf(!browserAvailable())('example in a real browser', () => {
     await page.getByText('A newer sign-in request replaced this one.').waitFor();
     expect(new URL(page.url()).pathname).toBe('/login/push/wait');
     // Only the request carrying the app's transaction id was approved: the browser's own request (which
-    // Twilio cannot cancel) is still waiting on the phone.
-    await expect.poll(() => phone.getByRole('button', { name: 'Approve' }).count()).toBe(1);
+    // Twilio cannot cancel) is still pending, shown as replaced by the newer one, with nothing to answer.
+    await expect.poll(() => phone.locator('.push.replaced').count()).toBe(1);
+    expect(await phone.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     await page.context().close();
     await phone.context().close();
   });

@@ -1,7 +1,8 @@
 /**
  * Device simulator script. The phone polls for pending challenges once a second (Twilio's advice for
- * apps is to poll as the baseline and treat notifications as a bonus). Cards are keyed by challenge, so
- * a refresh never wipes a code being typed. All text goes in through textContent, never as markup.
+ * apps is to poll as the baseline and treat notifications as a bonus). The newest request comes first and is
+ * the only one that can be answered; older ones still pending are shown as replaced. Cards are keyed by
+ * challenge, so a refresh never wipes a code being typed. All text goes in through textContent, never as markup.
  */
 export const DEVICE_SCRIPT = String.raw`
 (function () {
@@ -40,8 +41,10 @@ export const DEVICE_SCRIPT = String.raw`
   }
 
   function challengeCard(phone, challenge) {
-    var card = el('div', 'push');
+    var card = el('div', challenge.replaced ? 'push replaced' : 'push current');
     card.dataset.sid = challenge.sid;
+    card.replaced = challenge.replaced;
+    if (challenge.replaced) card.appendChild(el('p', 'badge', 'Replaced by a newer request: it can no longer sign anyone in.'));
     card.appendChild(el('div', 'message', challenge.message));
     var fields = el('dl', 'fields');
     challenge.fields.forEach(function (field) {
@@ -53,6 +56,8 @@ export const DEVICE_SCRIPT = String.raw`
     card.appendChild(expiry);
     card.tick = function () { expiry.textContent = 'Expires in ' + remaining(challenge.expiresAt); };
     card.tick();
+    // Like the Verify app, the phone answers only its newest request.
+    if (challenge.replaced) return card;
     var code = null;
     if (challenge.needsCode) {
       var label = el('label', '', 'Enter the number shown on the sign-in screen');
@@ -76,12 +81,17 @@ export const DEVICE_SCRIPT = String.raw`
       var body = { factorSid: phone.factorSid, challengeSid: challenge.sid };
       if (kind === 'approve' && code) body.matchCode = code.value.trim();
       post('/device/api/' + kind, body).then(function () {
-        say(phone, 'success', kind === 'approve' ? 'Approved.' : 'Denied.');
+        if (kind === 'approve') say(phone, 'success', 'Approved. The sign-in goes on.');
+        else say(phone, 'denied', 'Denied. This sign-in was refused.');
+        var node = phoneNodes[phone.factorSid];
+        node.answered[challenge.sid] = true;
         card.remove();
+        delete node.cards[challenge.sid];
       }, function (error) {
         approve.disabled = deny.disabled = false;
         var text = error.code === 'MATCH_CODE_MISMATCH' ? 'That number does not match the sign-in screen. Not approved.'
           : error.code === 'MATCH_CODE_REQUIRED' ? 'Enter the number shown on the sign-in screen first.'
+          : error.code === 'REQUEST_REPLACED' ? 'A newer request replaced this one. Nothing was answered.'
           : 'Could not ' + kind + ': ' + error.message;
         say(phone, 'error', text);
       });
@@ -131,7 +141,8 @@ export const DEVICE_SCRIPT = String.raw`
     });
     section.appendChild(form);
     root.appendChild(section);
-    return { section: section, list: list, none: none, result: result, cards: {} };
+    // answered: requests answered here, kept off the screen until the list no longer shows them as pending.
+    return { section: section, list: list, none: none, result: result, cards: {}, answered: {} };
   }
 
   function render(state) {
@@ -140,18 +151,24 @@ export const DEVICE_SCRIPT = String.raw`
     state.phones.forEach(function (phone) {
       var node = phoneNodes[phone.factorSid] || (phoneNodes[phone.factorSid] = phoneSection(phone));
       var seen = {};
-      phone.challenges.forEach(function (challenge) {
+      var shown = phone.challenges.filter(function (challenge) { return !node.answered[challenge.sid]; });
+      // The server's order: newest first, so the request to answer is on top and replaced ones follow.
+      shown.forEach(function (challenge, index) {
         seen[challenge.sid] = true;
-        if (!node.cards[challenge.sid]) {
-          node.cards[challenge.sid] = challengeCard(phone, challenge);
-          node.list.insertBefore(node.cards[challenge.sid], node.list.firstChild);
-        }
-        node.cards[challenge.sid].tick();
+        var card = node.cards[challenge.sid];
+        if (card && card.replaced !== challenge.replaced) { card.remove(); card = undefined; }
+        if (!card) card = node.cards[challenge.sid] = challengeCard(phone, challenge);
+        // Move only what is out of place: moving a card would take the focus from a code being typed.
+        if (node.list.children[index] !== card) node.list.insertBefore(card, node.list.children[index] || null);
+        card.tick();
       });
       Object.keys(node.cards).forEach(function (sid) {
         if (!seen[sid]) { node.cards[sid].remove(); delete node.cards[sid]; }
       });
-      node.none.hidden = phone.challenges.length > 0;
+      Object.keys(node.answered).forEach(function (sid) {
+        if (!phone.challenges.some(function (challenge) { return challenge.sid === sid; })) delete node.answered[sid];
+      });
+      node.none.hidden = shown.length > 0;
     });
   }
 
