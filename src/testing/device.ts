@@ -1,5 +1,5 @@
 import { generateKeyPairSync, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type twilio from 'twilio';
+import type { TwilioClient } from './twilio-client.js';
 import { EmulatorDeviceError } from './device-error.js';
 import { deviceRequest } from './device-http.js';
 import { signEs256 } from './jwt.js';
@@ -42,7 +42,7 @@ export class SimulatedDevice {
   /** @internal Use `emulator.device()`. */
   constructor(
     private readonly baseUrl: string,
-    private readonly backend: twilio.Twilio,
+    private readonly backend: TwilioClient,
     private readonly now: Clock,
   ) {}
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type twilio from 'twilio';
+import type { TwilioClient } from './twilio-client.js';
 import { CallLog } from './call-log.js';
 import { SimulatedDevice } from './device.js';
 import { FaultInjector } from './faults.js';
@@ -32,7 +32,7 @@ export interface RunningEmulator {
   /** Fault injection for the next calls and webhook deliveries. */
   readonly faults: FaultControl;
   /** A real twilio client (twilio-node) whose requests go to this emulator. */
-  client(options?: EmulatorClientOptions): twilio.Twilio;
+  client(options?: EmulatorClientOptions): TwilioClient;
   /** Creates a Verify service and returns its SID (same as `client().verify.v2.services.create`). */
   createService(friendlyName?: string): Promise<string>;
   /** A new simulated phone that enrols and answers over HTTP as the Verify mobile SDK does. */
@@ -82,7 +82,7 @@ class EmulatorHandle implements RunningEmulator {
     this.timers = parts.timers;
   }
 
-  client(options: EmulatorClientOptions = {}): twilio.Twilio {
+  client(options: EmulatorClientOptions = {}): TwilioClient {
     return emulatorClient(this, options);
   }
 

@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type * as HttpResponse from 'twilio/lib/http/response.js';
+import type { TwilioClient } from './twilio-client.js';
 import type { EmulatorClientOptions, EmulatorConnection } from './types.js';
 
 /**
@@ -27,6 +28,6 @@ class EmulatorRequestClient extends twilio.RequestClient {
  * A real twilio client whose requests reach the emulator at `connection.url`, whether it runs in this
  * process (`emulator.client()` calls this) or in another one (the URL and credentials it printed).
  */
-export function emulatorClient(connection: EmulatorConnection, options: EmulatorClientOptions = {}): twilio.Twilio {
+export function emulatorClient(connection: EmulatorConnection, options: EmulatorClientOptions = {}): TwilioClient {
   return twilio(connection.accountSid, connection.authToken, { httpClient: new EmulatorRequestClient(connection.url, options) });
 }

@@ -2,7 +2,8 @@
  * The published type declarations as a TypeScript consumer sees them under `module: nodenext`: an ES module
  * (`.mts`, resolved through the `import` condition to `.d.ts`) and a CommonJS module (`.cts`, resolved through
  * `require` to `.d.cts`). The consumer project lives in a temporary folder and reaches this package through a
- * `node_modules` link, exactly as an installed dependency.
+ * `node_modules` link, exactly as an installed dependency. It is as strict as an app can be and checks every
+ * declaration file it loads (`skipLibCheck: false`), so nothing this package brings in may fail to compile.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -21,7 +22,7 @@ const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 function consumerSource(kind: 'esm' | 'cjs'): string {
   return `
 import { Strategy, VerifyPushError, VerifyPushStrategy, isVerifyPushError, type VerifyPushErrorCode } from '${NAME}';
-import { VerifyPushEmulator } from '${NAME}/testing';
+import { VerifyPushEmulator, emulatorClient, emulatorDevice, type SimulatedDevice } from '${NAME}/testing';
 
 const code: VerifyPushErrorCode = 'CHALLENGE_EXPIRED';
 const error: unknown = new VerifyPushError(code, 'expired');
@@ -37,6 +38,24 @@ void sameClass;
 export async function startEmulator(): Promise<string> {
   const emulator = await VerifyPushEmulator.start({ port: 0 });
   const url: string = emulator.url;
+  // The emulator's client is the real twilio client, typed down to its Verify resources…
+  const client = emulator.client({ timeout: 1000 });
+  const service = await client.verify.v2.services.create({ friendlyName: 'types' });
+  const hook = await client.verify.v2.services(service.sid).webhooks.create({
+    friendlyName: 'app',
+    eventTypes: ['challenge.approved'],
+    webhookUrl: 'https://example.test/hook',
+  });
+  const hookSid: string = hook.sid;
+  void hookSid;
+  // …and the strategy takes it as its client.
+  const strategy = new VerifyPushStrategy({ client, serviceSid: service.sid, identitySecret: 'x'.repeat(32) });
+  const identity: string = await strategy.identityOf({ id: 'u-1' });
+  // An emulator in another process is reached from its URL and credentials.
+  const remote = emulatorClient({ url, accountSid: emulator.accountSid, authToken: emulator.authToken });
+  const device: SimulatedDevice = emulatorDevice(emulator);
+  await device.register({ serviceSid: service.sid, identity });
+  void remote.verify.v2.services.list();
   await emulator.close();
   return url;
 }
@@ -65,10 +84,12 @@ beforeAll(async () => {
         moduleResolution: 'nodenext',
         target: 'es2022',
         strict: true,
+        noUncheckedIndexedAccess: true,
+        exactOptionalPropertyTypes: true,
+        noImplicitOverride: true,
         noEmit: true,
-        // Third-party declarations (twilio's needs @types/jsonwebtoken) are not ours to check; attw and
-        // publint check our declaration files themselves.
-        skipLibCheck: true,
+        // Every declaration file the consumer loads is checked: ours, and whatever ours pull in.
+        skipLibCheck: false,
         typeRoots: [join(PACKAGE_ROOT, 'node_modules', '@types')],
         types: ['node'],
       },
@@ -104,6 +125,17 @@ describe('published types', () => {
     for (const declaration of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/testing/index.d.ts', 'dist/testing/index.d.cts']) {
       expect(files.some((file) => file.endsWith(`/${declaration}`)), declaration).toBe(true);
     }
+  });
+
+  it("never load twilio's root declarations, whose JWT helpers import the untyped jsonwebtoken", { timeout: 120_000 }, async () => {
+    // The strict check above fails on them (TS7016) only while no @types/jsonwebtoken happens to be installed
+    // here; this names the cause directly, so the guarantee holds whatever this repository installs.
+    const result = await runTsc(['-p', consumerDir, '--listFilesOnly']);
+    expect(result.ok).toBe(true);
+    const files = result.output.split(/\r?\n/).map((file) => file.replace(/\\/g, '/'));
+    expect(files.filter((file) => /\/twilio\/(index\.d\.ts|lib\/index\.d\.ts|lib\/jwt\/)/.test(file))).toEqual([]);
+    // The emulator's client type does come from twilio itself.
+    expect(files.some((file) => file.endsWith('/twilio/lib/rest/Twilio.d.ts'))).toBe(true);
   });
 
   it('reject a consumer that imports a name the package does not export', { timeout: 120_000 }, async () => {
