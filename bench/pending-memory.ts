@@ -1,6 +1,6 @@
 /**
  * Memory held per pending login in the MemoryChallengeStore: 10,000 pending logins written through the
- * store's public API as the strategy writes them when it starts a challenge (set + setActive, then the
+ * store's public API as the strategy writes them when it starts a challenge (set + swapActive, then the
  * per-user start counter), measured as the heap delta between two full garbage collections.
  * Baseline, measured the same way in the same run: 10,000 bare Map entries (a fresh challenge-sid string
  * key → a minimal object), the least any keyed store could hold per login.
@@ -63,7 +63,7 @@ async function trial(collect: () => void): Promise<Trial> {
   for (let i = 0; i < RECORDS; i += 1) {
     const record = pendingRecord(Date.now());
     await store.set(record, TTL_MS);
-    await store.setActive(record.identity, record.challengeSid, TTL_MS);
+    await store.swapActive(record.identity, record.challengeSid, TTL_MS);
     identities[i] = record.identity;
   }
   const records = (heapAfterGc(collect) - start) / RECORDS;

@@ -3,6 +3,7 @@ import { buildHiddenDetails, checkDetails, defaultFields, defaultMessage } from 
 import { VerifyPushError } from './errors.js';
 import type { ChallengeContext, ResolvedOptions, VerifyPushRequest } from './options.js';
 import type { PendingMark } from './session.js';
+import { addressTag, type UnansweredPush } from './rate-limit.js';
 import { recordTtlMs } from './settle.js';
 import { isSid } from './sids.js';
 import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
@@ -63,25 +64,83 @@ async function chooseFactor<User>(deps: StartDeps<User>, identity: string, user:
   return chosen;
 }
 
+export interface UnansweredChallenge extends UnansweredPush {
+  challengeSid: string;
+}
+
+/** What a start learned about the user's earlier challenges before creating its own. */
+export interface Reconciled {
+  /** The challenge the active pointer named when we looked. */
+  activeSid: string | undefined;
+  /** Challenges the phone has not answered yet, for the new challenge to carry. */
+  unanswered: UnansweredChallenge[];
+}
+
+/** Our records of this user's challenges whose answer we do not know: the active one and those it carries. */
+async function unansweredRecords(store: ChallengeStore, active: ChallengeRecord | undefined): Promise<ChallengeRecord[]> {
+  if (active === undefined) return [];
+  const carried = await Promise.all((active.earlierUnanswered ?? []).map((sid) => store.get(sid)));
+  return [active, ...carried].filter(
+    (record): record is ChallengeRecord => record !== undefined && (record.status === 'pending' || record.status === 'superseded'),
+  );
+}
+
 /**
- * One pending challenge per user (A1): the previous one, if still pending, is marked superseded in the store,
- * so approving it later (Twilio cannot cancel it) logs nobody in. First it is fetched once: without a webhook
- * nobody may have asked Twilio about it, and a denial the phone already sent must still be counted (and
- * reported) even when whoever started it never polled again. A failed fetch does not stop the new start.
+ * Before a new start, asks Twilio about this user's challenges whose answer we do not know yet: the active one
+ * (nobody may have polled it: without a webhook, a denial the phone already sent would otherwise go unseen)
+ * and the superseded ones the phone may still answer (Twilio cannot cancel them). A denial found here is
+ * recorded and counted (settle) before the denial limit is checked, so with or without a webhook every
+ * denied push counts. Returns the sids the phone still has not answered, for the new challenge to carry.
+ * A failed fetch never stops the start: that challenge is asked about again next time.
  */
-async function supersedePrevious<User>(deps: StartDeps<User>, identity: string, deadline: number): Promise<void> {
-  const { store } = deps;
-  const previousSid = await store.getActive(identity);
-  if (previousSid === undefined) return;
-  let previous = await store.get(previousSid);
-  if (previous?.status !== 'pending') return;
-  if (deps.options.clock() <= previous.expiresAt) {
-    const challenge = await deps.api.fetchChallenge(identity, previousSid, deadline).catch(() => undefined);
-    if (challenge) previous = await deps.settle(previous, challenge);
-    if (previous.status !== 'pending') return;
+export async function reconcileUnanswered<User>(deps: StartDeps<User>, identity: string, deadline: number): Promise<Reconciled> {
+  const activeSid = await deps.store.getActive(identity);
+  const active = activeSid === undefined ? undefined : await deps.store.get(activeSid);
+  const unanswered: UnansweredChallenge[] = [];
+  for (const record of await unansweredRecords(deps.store, active)) {
+    const challenge = await deps.api.fetchChallenge(identity, record.challengeSid, deadline).catch(() => undefined);
+    if (challenge !== undefined) await deps.settle(record, challenge);
+    const stillOpen = challenge === undefined || challenge.status === 'pending';
+    if (stillOpen && deps.options.clock() <= record.expiresAt) {
+      unanswered.push({ challengeSid: record.challengeSid, startedFrom: record.startedFrom, expiresAt: record.expiresAt });
+    }
   }
-  const now = deps.options.clock();
-  await store.compareAndSet(previousSid, 'pending', { ...previous, status: 'superseded', settledAt: now }, recordTtlMs(previous, now));
+  return { activeSid, unanswered };
+}
+
+/**
+ * One pending challenge per user (A1): the challenge the active pointer named before ours is marked superseded,
+ * so approving it later (Twilio cannot cancel it) logs nobody in. The swap is atomic in the store, so of several
+ * starts racing for one user exactly one ends as the active challenge. When the previous one is not the one we
+ * reconciled (another start slipped in between), its outcome is asked first and what it carried is taken over,
+ * so its denial still counts.
+ */
+async function supersedePrevious<User>(
+  deps: StartDeps<User>,
+  record: ChallengeRecord,
+  previousSid: string | undefined,
+  reconciled: Reconciled,
+  deadline: number,
+): Promise<void> {
+  const { store } = deps;
+  if (previousSid === undefined || previousSid === record.challengeSid) return;
+  let previous = await store.get(previousSid);
+  if (previous === undefined) return;
+  const slippedIn = previousSid !== reconciled.activeSid;
+  if (slippedIn && previous.status === 'pending') {
+    const challenge = await deps.api.fetchChallenge(record.identity, previousSid, deadline).catch(() => undefined);
+    if (challenge) previous = await deps.settle(previous, challenge);
+  }
+  if (previous.status === 'pending') {
+    const now = deps.options.clock();
+    await store.compareAndSet(previousSid, 'pending', { ...previous, status: 'superseded', settledAt: now }, recordTtlMs(previous, now));
+  }
+  if (slippedIn) {
+    const carried = [...new Set([...(record.earlierUnanswered ?? []), previousSid, ...(previous.earlierUnanswered ?? [])])];
+    const now = deps.options.clock();
+    // Fails only if our challenge already moved on (answered within milliseconds): nothing left to carry then.
+    await store.compareAndSet(record.challengeSid, 'pending', { ...record, earlierUnanswered: carried }, recordTtlMs(record, now));
+  }
 }
 
 /**
@@ -94,6 +153,7 @@ export async function startChallenge<User>(
   req: VerifyPushRequest,
   user: User,
   identity: string,
+  reconciled: Reconciled,
 ): Promise<Started> {
   const { options, store } = deps;
   const now = options.clock();
@@ -113,7 +173,6 @@ export async function startChallenge<User>(
   const deadline = Math.min(expiresAt, now + options.requestTimeoutMs * (options.retries + 2));
 
   const factorSid = await chooseFactor(deps, identity, user, req, deadline);
-  await supersedePrevious(deps, identity, deadline);
   const challenge = await deps.api.createChallenge({
     identity,
     factorSid,
@@ -141,10 +200,13 @@ export async function startChallenge<User>(
     status: 'pending',
     createdAt: now,
     expiresAt: twilioExpiry > now ? Math.min(expiresAt, twilioExpiry) : expiresAt,
+    startedFrom: addressTag(clientIp(req), options.identitySecret ?? options.serviceSid),
+    ...(reconciled.unanswered.length === 0 ? {} : { earlierUnanswered: reconciled.unanswered.map((earlier) => earlier.challengeSid) }),
   };
   const ttl = recordTtlMs(record, now);
   await store.set(record, ttl);
-  await store.setActive(identity, record.challengeSid, ttl);
+  const previousSid = await store.swapActive(identity, record.challengeSid, ttl);
+  await supersedePrevious(deps, record, previousSid, reconciled, deadline);
   const pending: PendingMark = {
     challengeSid: record.challengeSid,
     serviceSid: record.serviceSid,

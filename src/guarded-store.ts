@@ -25,10 +25,11 @@ export function guardStore(store: ChallengeStore): ChallengeStore {
     compareAndSet: (sid, expected, next, ttlMs) => guard(() => store.compareAndSet(sid, expected, next, ttlMs)),
     delete: (sid) => guard(() => store.delete(sid)),
     getActive: (identity) => guard(() => store.getActive(identity)),
-    setActive: (identity, sid, ttlMs) => guard(() => store.setActive(identity, sid, ttlMs)),
+    swapActive: (identity, sid, ttlMs) => guard(() => store.swapActive(identity, sid, ttlMs)),
     increment: (key, windowMs) => guard(() => store.increment(key, windowMs)),
     count: (key) => guard(() => store.count(key)),
-    claim: (key, ttlMs) => guard(() => store.claim(key, ttlMs)),
+    claim: (key, ttlMs, owner) => guard(() => store.claim(key, ttlMs, owner)),
+    release: (key, owner) => guard(() => store.release(key, owner)),
     subscribe: (sid, listener) => {
       try {
         return store.subscribe(sid, listener);

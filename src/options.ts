@@ -45,19 +45,28 @@ export interface RateLimit {
 
 export interface RateLimitOptions {
   /**
-   * Challenge starts per user (Verify identity). Default `{ max: 5, windowSeconds: 900 }`; `false` turns it off.
-   * Checked before any Twilio call, so a stolen password cannot flood the phone or the Twilio quota.
+   * Challenge starts per user from one client address (Verify identity and `req.ip`). Default
+   * `{ max: 5, windowSeconds: 900 }`; `false` turns it off. Keyed to the address so that someone holding the
+   * password cannot use up the owner's starts from another address. Checked before any Twilio call.
    */
   perUser?: Partial<RateLimit> | false;
   /**
-   * Challenge starts per client IP (`req.ip`). Default `{ max: 20, windowSeconds: 900 }`; `false` turns it off.
+   * Challenge starts per user from all addresses together. Default `{ max: 10, windowSeconds: 900 }`;
+   * `false` turns it off. The overall bound on pushes to one phone; higher than `perUser`, so one address
+   * alone can never reach it.
+   */
+  perUserTotal?: Partial<RateLimit> | false;
+  /**
+   * Challenge starts per client IP (`req.ip`), all users together. Default `{ max: 20, windowSeconds: 900 }`;
+   * `false` turns it off. Checked first: an attempt it refuses spends no allowance of the per-user limits.
    * Behind a proxy set Express's `trust proxy`, or every user shares the proxy's address and this limit.
    */
   perIp?: Partial<RateLimit> | false;
   /**
    * Denied challenges per user. Default `{ max: 3, windowSeconds: 3600 }`; `false` turns it off.
    * Once a user has `max` denials in the window, new starts answer 429 until the window ends
-   * (repeated denials mean someone else holds the password). `onDenied` is told of every denial.
+   * (repeated denials mean someone else holds the password: ask the user for a password reset).
+   * `onDenied` is told of every denial, including denials of superseded and expired challenges.
    */
   denials?: Partial<RateLimit> | false;
 }
@@ -182,6 +191,7 @@ export interface VerifyPushOptions<User = unknown> {
 
 export interface ResolvedLimits {
   perUser: RateLimit | undefined;
+  perUserTotal: RateLimit | undefined;
   perIp: RateLimit | undefined;
   denials: RateLimit | undefined;
 }
@@ -226,6 +236,7 @@ export const DEFAULTS = {
   requestTimeoutMs: 5000,
   retries: 2,
   perUser: { max: 5, windowSeconds: 900 },
+  perUserTotal: { max: 10, windowSeconds: 900 },
   perIp: { max: 20, windowSeconds: 900 },
   denials: { max: 3, windowSeconds: 3600 },
 } as const;
@@ -285,6 +296,7 @@ function resolveLimits(value: unknown): ResolvedLimits {
   const limits = value as Record<string, unknown>;
   return {
     perUser: limitOption(limits.perUser, 'perUser', DEFAULTS.perUser),
+    perUserTotal: limitOption(limits.perUserTotal, 'perUserTotal', DEFAULTS.perUserTotal),
     perIp: limitOption(limits.perIp, 'perIp', DEFAULTS.perIp),
     denials: limitOption(limits.denials, 'denials', DEFAULTS.denials),
   };
@@ -380,7 +392,7 @@ export function resolveOptions<User>(input: VerifyPushOptions<User>): ResolvedOp
 
   const store = options.store;
   if (store !== undefined) {
-    const methods = ['get', 'set', 'compareAndSet', 'delete', 'getActive', 'setActive', 'increment', 'count', 'claim', 'subscribe'];
+    const methods = ['get', 'set', 'compareAndSet', 'delete', 'getActive', 'swapActive', 'increment', 'count', 'claim', 'release', 'subscribe'];
     const missing = methods.find((name) => typeof (store as Record<string, unknown> | null)?.[name] !== 'function');
     if (missing !== undefined) throw invalid(`The \`store\` option must be a ChallengeStore (it has no \`${missing}\` method).`);
   }

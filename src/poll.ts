@@ -1,5 +1,5 @@
 import { isVerifyPushError } from './errors.js';
-import { expireIfDue, settle, type SettleDeps } from './settle.js';
+import { expireIfDue, RECORD_GRACE_MS, settle, type SettleDeps } from './settle.js';
 import type { ChallengeRecord } from './stores/types.js';
 import type { VerifyApi } from './verify-api.js';
 
@@ -35,7 +35,7 @@ export function nextFetchAt(record: ChallengeRecord, now: number, intervalMs: nu
 export function refreshRecord(deps: PollDeps, record: ChallengeRecord): Promise<ChallengeRecord> {
   if (record.status !== 'pending') return Promise.resolve(record);
   const now = deps.clock();
-  if (now > record.expiresAt) return expireIfDue(deps, record);
+  if (now > record.expiresAt) return finalAnswer(deps, record);
   const interval = deps.fetchIntervalMs();
   const bucket = Math.floor((now - record.createdAt) / interval);
   if (bucket < 1) return Promise.resolve(record);
@@ -46,6 +46,26 @@ export function refreshRecord(deps: PollDeps, record: ChallengeRecord): Promise<
   });
   deps.inflight.set(record.challengeSid, task);
   return task;
+}
+
+/**
+ * A pending record past its expiry: one caller (a lease per challenge) asks Twilio once for the final answer
+ * before it is recorded as expired, so a denial the phone sent since the last fetch is still counted (without
+ * a webhook nobody else would ever see it). Everyone else, and that caller when Twilio fails, expires it
+ * locally; a denial found afterwards still replaces the expiry (see settle).
+ */
+async function finalAnswer(deps: PollDeps, record: ChallengeRecord): Promise<ChallengeRecord> {
+  const leased = await deps.store.claim(`poll:${record.challengeSid}:final`, RECORD_GRACE_MS);
+  if (leased) {
+    const challenge = await deps.api
+      .fetchChallenge(record.identity, record.challengeSid, deps.clock() + deps.requestTimeoutMs)
+      .catch((error: unknown) => {
+        if (isVerifyPushError(error)) return undefined;
+        throw error;
+      });
+    if (challenge) return settle(deps, record, challenge);
+  }
+  return expireIfDue(deps, record);
 }
 
 async function fetchAndSettle(deps: PollDeps, record: ChallengeRecord, bucket: number, interval: number): Promise<ChallengeRecord> {

@@ -1,5 +1,5 @@
 import { Strategy as PassportStrategy } from 'passport-strategy';
-import { startChallenge, clientIp } from './challenge.js';
+import { clientIp, reconcileUnanswered, startChallenge } from './challenge.js';
 import { isVerifyPushError, VerifyPushError, type VerifyPushErrorCode } from './errors.js';
 import { createEnrolmentHandlers, type EnrolmentHandlers } from './enrolment.js';
 import { createEventsHandler, type EventsOptions } from './events.js';
@@ -16,7 +16,8 @@ import {
 } from './options.js';
 import { pendingBody, respondPending, wantsJson, type PendingBody } from './pending-response.js';
 import { nextFetchAt, refreshRecord, type PollDeps } from './poll.js';
-import { checkStartLimits } from './rate-limit.js';
+import { addressTag, denialAllowanceUsed, limitMessage, spendStart, startRefused, type LimitHit } from './rate-limit.js';
+import { withStartLock } from './start-lock.js';
 import {
   clearPending,
   hasVerifiedMark,
@@ -104,7 +105,7 @@ type Outcome<User> =
 const COMPLETION_GRACE_MS = 60_000;
 
 /** Failures that are an answer to the user (Passport `fail`), not a fault (Passport `error`). */
-const USER_FACING_CODES: ReadonlySet<string> = new Set(['NO_PUSH_FACTOR']);
+const USER_FACING_CODES: ReadonlySet<string> = new Set(['NO_PUSH_FACTOR', 'RATE_LIMITED']);
 
 function failure<User>(code: VerifyPushErrorCode, message: string, extra: { retryAfter?: number; status?: number } = {}): Outcome<User> {
   const status = extra.status ?? new VerifyPushError(code, message).status;
@@ -121,6 +122,10 @@ function failure<User>(code: VerifyPushErrorCode, message: string, extra: { retr
 function isGate(req: VerifyPushRequest, options: VerifyPushAuthenticateOptions): boolean {
   if (typeof options.gate === 'boolean') return options.gate;
   return req.route === undefined || req.route === null;
+}
+
+function limitFailure<User>(hit: LimitHit): Outcome<User> {
+  return failure('RATE_LIMITED', limitMessage(hit), { retryAfter: hit.retryAfter });
 }
 
 /** Does the store's record describe exactly the challenge this session is waiting for? */
@@ -202,7 +207,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     } catch (error) {
       outcome =
         isVerifyPushError(error) && USER_FACING_CODES.has(error.code)
-          ? failure(error.code, error.message, { status: error.status })
+          ? failure(error.code, error.message, { status: error.status, ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }) })
           : { kind: 'error', error };
     }
     this.act(req, options, outcome);
@@ -309,29 +314,41 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     }
   }
 
-  /** The limits, then the challenge: the pending mark written to the session, or the refusal. */
+  /**
+   * The limits, then the challenge: the pending mark written to the session, or the refusal. Start limits are
+   * read before anything else (no Twilio call, no allowance spent for a refused attempt); then the user's
+   * unanswered challenges are asked about, so a denial nobody polled is counted before the denial limit is
+   * checked; only then is a start spent and the push sent.
+   */
   private async startOnce(req: VerifyPushRequest, user: User, identity: string): Promise<PendingMark | Outcome<User>> {
-    const now = this.options.clock();
-    const limited = await checkStartLimits(this.store, this.options.limits, identity, clientIp(req), now);
-    if (limited) {
-      const message =
-        limited.reason === 'denials'
-          ? 'Too many sign-in requests were denied on your phone. Try again later.'
-          : 'Too many sign-in requests. Try again later.';
-      return failure('RATE_LIMITED', message, { retryAfter: limited.retryAfter });
-    }
+    const { limits, clock, requestTimeoutMs, retries } = this.options;
+    const ip = clientIp(req);
+    const refused = await startRefused(this.store, limits, identity, ip, clock());
+    if (refused) return limitFailure(refused);
     const startDeps = {
       api: this.api,
       store: this.store,
       options: this.options,
       settle: (record: ChallengeRecord, challenge: TwilioChallenge) => settle(this.settleDeps({ user, req }), record, challenge),
     };
-    const { pending } = await startChallenge(startDeps, req, user, identity);
+    // The user's starts run one at a time (every instance): each sees the pushes and denials the last one left.
+    const startBudgetMs = requestTimeoutMs * (retries + 4);
+    const started = await withStartLock(this.store, identity, { holdMs: startBudgetMs, waitMs: startBudgetMs }, async () => {
+      const reconciled = await reconcileUnanswered(startDeps, identity, clock() + requestTimeoutMs * 2);
+      const here = addressTag(ip, this.options.identitySecret ?? this.options.serviceSid);
+      const fromHere = reconciled.unanswered.filter((push) => push.startedFrom === here);
+      const locked =
+        (await denialAllowanceUsed(this.store, limits, identity, fromHere, clock())) ??
+        (await spendStart(this.store, limits, identity, ip, clock()));
+      if (locked) return limitFailure<User>(locked);
+      return (await startChallenge(startDeps, req, user, identity, reconciled)).pending;
+    });
+    if ('kind' in started) return started;
     // A privilege change: the session id during pending differs from the one before (fixation defence).
     await regenerateKeepingData(req);
-    writePending(req, pending);
+    writePending(req, started);
     await saveSession(req);
-    return pending;
+    return started;
   }
 
   private async check(req: VerifyPushRequest, user: User, identity: string, pending: PendingMark): Promise<Outcome<User>> {

@@ -234,12 +234,17 @@ async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res
   }
 }
 
+function worthConfirming(record: ChallengeRecord, type: string | undefined): boolean {
+  if (record.status === 'pending') return true;
+  return type === 'challenge.denied' && (record.status === 'superseded' || record.status === 'expired');
+}
+
 function ignored(): Answer {
   return { status: 200, body: { result: 'ignored' satisfies Outcome } };
 }
 
 async function deliveryClaimKey(store: ChallengeStore, uuid: string): Promise<string> {
-  const failures = await fromStore(store.count(`webhook-retry:${uuid}`));
+  const { count: failures } = await fromStore(store.count(`webhook-retry:${uuid}`));
   return failures === 0 ? `webhook:${uuid}` : `webhook:${uuid}:${failures}`;
 }
 
@@ -257,8 +262,12 @@ async function confirmAndSettle(
   challengeSid: string,
 ): Promise<Answer> {
   const record = await fromStore(deps.store.get(challengeSid));
-  // Unknown (never ours, or long gone) and already-settled challenges cost no Twilio call.
-  if (record === undefined || record.serviceSid !== deps.serviceSid || record.status !== 'pending') return ignored();
+  // Unknown (never ours, or long gone) and already-settled challenges cost no Twilio call. A denial is the
+  // exception: the phone can deny a challenge we superseded or expired (Twilio cannot cancel it), and every
+  // denial must count toward the user's denial limit.
+  if (record === undefined || record.serviceSid !== deps.serviceSid || !worthConfirming(record, field(event, 'type'))) {
+    return ignored();
+  }
   // The event must describe the challenge we recorded. Guess: Twilio always sends entity_identity and
   // factor_sid; when absent, the confirming fetch (made with the record's identity) is the check.
   const identity = field(event, 'entity_identity');

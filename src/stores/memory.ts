@@ -37,9 +37,14 @@ interface RecordEntry extends Timed {
 }
 interface PointerEntry extends Timed {
   challengeSid: string;
+  /** What the swap that set this pointer returned, so repeating it returns the same. */
+  previous?: string;
 }
 interface CounterEntry extends Timed {
   count: number;
+}
+interface ClaimEntry extends Timed {
+  owner: string | undefined;
 }
 
 export interface MemoryStoreStats {
@@ -70,8 +75,7 @@ export class MemoryChallengeStore implements ChallengeStore {
   private readonly records = new Map<string, RecordEntry>();
   private readonly active = new Map<string, PointerEntry>();
   private readonly counters = new Map<string, CounterEntry>();
-  /** Claims only need their deadline. */
-  private readonly claims = new Map<string, number>();
+  private readonly claims = new Map<string, ClaimEntry>();
   private readonly listeners = new Map<string, Set<ChallengeListener>>();
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -140,10 +144,16 @@ export class MemoryChallengeStore implements ChallengeStore {
     return entry.challengeSid;
   }
 
-  async setActive(identity: string, challengeSid: string, ttlMs: number): Promise<void> {
+  async swapActive(identity: string, challengeSid: string, ttlMs: number): Promise<string | undefined> {
     const expiresAt = this.deadline(ttlMs);
+    // No await between this read and the write: that is what makes the swap atomic.
+    const entry = this.active.get(identity);
+    const current = entry === undefined || this.expired(entry) ? undefined : entry;
+    if (current?.challengeSid === challengeSid) return current.previous;
     this.makeRoom(this.active, identity);
-    this.active.set(identity, { challengeSid, expiresAt });
+    const previous = current?.challengeSid;
+    this.active.set(identity, { challengeSid, expiresAt, ...(previous === undefined ? {} : { previous }) });
+    return previous;
   }
 
   async increment(key: string, windowMs: number): Promise<CounterResult> {
@@ -159,23 +169,30 @@ export class MemoryChallengeStore implements ChallengeStore {
     return { count: 1, resetAt };
   }
 
-  async count(key: string): Promise<number> {
+  async count(key: string): Promise<CounterResult> {
     const entry = this.counters.get(key);
-    if (entry === undefined) return 0;
+    if (entry === undefined) return { count: 0, resetAt: this.clock() };
     if (this.expired(entry)) {
       this.counters.delete(key);
-      return 0;
+      return { count: 0, resetAt: this.clock() };
     }
-    return entry.count;
+    return { count: entry.count, resetAt: entry.expiresAt };
   }
 
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number, owner?: string): Promise<boolean> {
     const expiresAt = this.deadline(ttlMs);
     const current = this.claims.get(key);
-    if (current !== undefined && current > this.clock()) return false;
+    if (current !== undefined && !this.expired(current)) {
+      if (owner === undefined || current.owner !== owner) return false;
+    }
     this.makeRoom(this.claims, key);
-    this.claims.set(key, expiresAt);
+    this.claims.set(key, { expiresAt, owner });
     return true;
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    const current = this.claims.get(key);
+    if (current !== undefined && current.owner === owner) this.claims.delete(key);
   }
 
   subscribe(challengeSid: string, listener: ChallengeListener): () => void {
@@ -209,7 +226,7 @@ export class MemoryChallengeStore implements ChallengeStore {
     for (const [key, entry] of this.records) if (entry.expiresAt <= now) this.records.delete(key);
     for (const [key, entry] of this.active) if (entry.expiresAt <= now) this.active.delete(key);
     for (const [key, entry] of this.counters) if (entry.expiresAt <= now) this.counters.delete(key);
-    for (const [key, expiresAt] of this.claims) if (expiresAt <= now) this.claims.delete(key);
+    for (const [key, entry] of this.claims) if (entry.expiresAt <= now) this.claims.delete(key);
   }
 
   /** Sizes of the internal maps (expired entries included until swept): for leak tests and benchmarks. */

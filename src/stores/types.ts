@@ -28,6 +28,17 @@ export interface ChallengeRecord {
   expiresAt: number;
   /** ms since epoch when the outcome (approved/denied/expired) was recorded */
   settledAt?: number;
+  /**
+   * Earlier challenges of this identity that were superseded while the phone had not answered them yet (Twilio
+   * cannot cancel a challenge, so the phone can still deny one). The next start asks Twilio about them, so a
+   * denial is counted even without a webhook.
+   */
+  earlierUnanswered?: string[];
+  /**
+   * A keyed digest of the client address that started the challenge (never the address itself): pushes
+   * started from one address and still unanswered count against that address's denial allowance.
+   */
+  startedFrom?: string;
 }
 
 export type ChallengeListener = (record: ChallengeRecord) => void;
@@ -57,14 +68,26 @@ export interface ChallengeStore {
 
   /** The one pending challenge per identity (A1). */
   getActive(identity: string): Promise<string | undefined>;
-  setActive(identity: string, challengeSid: string, ttlMs: number): Promise<void>;
+  /**
+   * Atomically make `challengeSid` the identity's active challenge and return the one it replaces (undefined
+   * when none). Of several starts racing for one identity, each gets back a different previous one, so every
+   * challenge but the last is superseded by exactly one of them. Repeating the same swap (a retry after a lost
+   * reply) returns the same previous challenge again instead of the challenge itself.
+   */
+  swapActive(identity: string, challengeSid: string, ttlMs: number): Promise<string | undefined>;
 
   /** Fixed-window counter, for rate limits and denial counts. */
   increment(key: string, windowMs: number): Promise<CounterResult>;
-  /** Read a counter without changing it (0 when absent). */
-  count(key: string): Promise<number>;
-  /** True for the first caller with this key until ttlMs passes (webhook dedupe, poll lease). */
-  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Read a counter without changing it: count 0 and `resetAt` now when absent or expired. */
+  count(key: string): Promise<CounterResult>;
+  /**
+   * True for the first caller with this key until ttlMs passes (webhook dedupe, poll lease, start lock). A
+   * caller that names an `owner` gets true again when it repeats its own claim (a retry after a lost reply)
+   * and can give the claim up early with `release`.
+   */
+  claim(key: string, ttlMs: number, owner?: string): Promise<boolean>;
+  /** Ends a claim before its TTL, only if `owner` holds it (a claim that already expired is left alone). */
+  release(key: string, owner: string): Promise<void>;
 
   /** Be told of every change to one challenge; returns the unsubscribe function. */
   subscribe(challengeSid: string, listener: ChallengeListener): () => void;

@@ -141,6 +141,8 @@ export async function startWorld(): Promise<World> {
 
     const sessions = new session.MemoryStore();
     const app: Express = express();
+    // Tests play clients at several addresses with X-Forwarded-For, as behind a proxy on the same host.
+    app.set('trust proxy', 'loopback');
     const server = http.createServer(app);
     const url = await listen(server);
     const withWebhook = options.webhook ?? true;
@@ -263,8 +265,9 @@ export async function startWorld(): Promise<World> {
 export type Agent = ReturnType<typeof supertest.agent>;
 
 /** A browser-like client with a cookie jar. JSON by default (Accept: application/json). */
-export function agentFor(app: TestApp): Agent {
-  return supertest.agent(app.url).set('Accept', 'application/json');
+export function agentFor(app: TestApp, clientIp?: string): Agent {
+  const agent = supertest.agent(app.url).set('Accept', 'application/json');
+  return clientIp === undefined ? agent : agent.set('X-Forwarded-For', clientIp);
 }
 
 export async function passwordLogin(agent: Agent, username: string, keep = false): Promise<string> {

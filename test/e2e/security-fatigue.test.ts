@@ -149,13 +149,17 @@ describe('push fatigue', () => {
     }
     await attacker.post('/logout').expect(200);
     await passwordLogin(attacker, 'alice');
-    // This start looks at the previous challenge once and counts its denial: the second, reported with the user.
-    await attacker.post('/login/push/cb').expect(202);
+    // This start asks Twilio about the previous challenge once, counts its denial (the second, reported with
+    // the user) and, the limit now reached, is refused without sending a third push.
+    world.emulator.clearCalls();
+    await attacker.post('/login/push/cb').expect(429);
     expect(events.map((e) => [e.count, e.user?.name])).toEqual([
       [1, 'alice'],
       [2, 'alice'],
     ]);
-    // The limit is reached: the next start is refused before any Twilio call.
+    expect(apiCalls(world, 'createChallenge')).toBe(0);
+    expect(apiCalls(world, 'fetchChallenge')).toBe(1);
+    // Nothing is left unanswered: the next start is refused before any Twilio call.
     await attacker.post('/logout').expect(200);
     await passwordLogin(attacker, 'alice');
     world.emulator.clearCalls();

@@ -190,13 +190,36 @@ export function describeChallengeStoreContract(
         const first = newSid();
         const second = newSid();
         expect(await store.getActive(identity)).toBeUndefined();
-        await store.setActive(identity, first, TTL);
+        expect(await store.swapActive(identity, first, TTL)).toBeUndefined();
         expect(await store.getActive(identity)).toBe(first);
-        await store.setActive(identity, second, TTL);
+        expect(await store.swapActive(identity, second, TTL)).toBe(first);
         expect(await store.getActive(identity)).toBe(second);
         expect(await store.getActive(uniqueKey('identity'))).toBeUndefined();
         await harness.advance(TTL * 2);
         expect(await store.getActive(identity)).toBeUndefined();
+      });
+
+      it('swaps atomically: of racing swaps each gets a different previous sid, forming one chain', async () => {
+        const identity = uniqueKey('identity');
+        const sids = Array.from({ length: 20 }, () => newSid());
+        const previous = await Promise.all(sids.map((sid) => store.swapActive(identity, sid, TTL)));
+        // Exactly one swap saw nothing before it; every other sid was replaced by exactly one swap.
+        expect(previous.filter((sid) => sid === undefined)).toHaveLength(1);
+        const replaced = previous.filter((sid): sid is string => sid !== undefined);
+        expect(new Set(replaced).size).toBe(sids.length - 1);
+        const active = await store.getActive(identity);
+        expect(replaced).not.toContain(active);
+        expect(new Set([...replaced, active])).toEqual(new Set(sids));
+      });
+
+      it('returns the same previous sid when the same swap is repeated (a retry after a lost reply)', async () => {
+        const identity = uniqueKey('identity');
+        const first = newSid();
+        const second = newSid();
+        await store.swapActive(identity, first, TTL);
+        expect(await store.swapActive(identity, second, TTL)).toBe(first);
+        expect(await store.swapActive(identity, second, TTL)).toBe(first);
+        expect(await store.getActive(identity)).toBe(second);
       });
     });
 
@@ -211,7 +234,7 @@ export function describeChallengeStoreContract(
         await harness.advance(TTL / 5);
         const second = await store.increment(key, TTL * 2);
         expect(second).toEqual({ count: 2, resetAt: first.resetAt });
-        expect(await store.count(key)).toBe(2);
+        expect((await store.count(key)).count).toBe(2);
       });
 
       it('starts a new window after the old one ends', async () => {
@@ -219,7 +242,7 @@ export function describeChallengeStoreContract(
         await store.increment(key, TTL);
         await store.increment(key, TTL);
         await harness.advance(TTL * 2);
-        expect(await store.count(key)).toBe(0);
+        expect((await store.count(key)).count).toBe(0);
         const fresh = await store.increment(key, TTL);
         expect(fresh.count).toBe(1);
         expect(fresh.resetAt).toBeGreaterThan(harness.now());
@@ -227,7 +250,7 @@ export function describeChallengeStoreContract(
 
       it('counts 0 for an unknown key without creating it', async () => {
         const key = uniqueKey('denied');
-        expect(await store.count(key)).toBe(0);
+        expect((await store.count(key)).count).toBe(0);
         expect((await store.increment(key, TTL)).count).toBe(1);
       });
 
@@ -235,7 +258,7 @@ export function describeChallengeStoreContract(
         const key = uniqueKey('start:user');
         const results = await Promise.all(Array.from({ length: 50 }, () => store.increment(key, TTL * 10)));
         expect(results.map((r) => r.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-        expect(await store.count(key)).toBe(50);
+        expect((await store.count(key)).count).toBe(50);
       });
 
       it('keeps counters separate per key', async () => {
@@ -244,7 +267,7 @@ export function describeChallengeStoreContract(
         await store.increment(a, TTL);
         await store.increment(a, TTL);
         await store.increment(b, TTL);
-        expect([await store.count(a), await store.count(b)]).toEqual([2, 1]);
+        expect([(await store.count(a)).count, (await store.count(b)).count]).toEqual([2, 1]);
       });
     });
 
@@ -269,6 +292,32 @@ export function describeChallengeStoreContract(
       it('keeps claims separate per key', async () => {
         expect(await store.claim(uniqueKey('webhook'), TTL)).toBe(true);
         expect(await store.claim(uniqueKey('webhook'), TTL)).toBe(true);
+      });
+
+      it('gives an owner its own claim again (a retry after a lost reply), and nobody else', async () => {
+        const key = uniqueKey('lock');
+        expect(await store.claim(key, TTL, 'owner-a')).toBe(true);
+        expect(await store.claim(key, TTL, 'owner-a')).toBe(true);
+        expect(await store.claim(key, TTL, 'owner-b')).toBe(false);
+        expect(await store.claim(key, TTL)).toBe(false);
+      });
+
+      it('is released early only by its owner', async () => {
+        const key = uniqueKey('lock');
+        expect(await store.claim(key, TTL, 'owner-a')).toBe(true);
+        await store.release(key, 'owner-b');
+        expect(await store.claim(key, TTL, 'owner-b')).toBe(false);
+        await store.release(key, 'owner-a');
+        expect(await store.claim(key, TTL, 'owner-b')).toBe(true);
+      });
+
+      it('does not let a late release end the next owner\'s claim', async () => {
+        const key = uniqueKey('lock');
+        expect(await store.claim(key, TTL, 'owner-a')).toBe(true);
+        await harness.advance(TTL * 2);
+        expect(await store.claim(key, TTL, 'owner-b')).toBe(true);
+        await store.release(key, 'owner-a');
+        expect(await store.claim(key, TTL, 'owner-c')).toBe(false);
       });
     });
 

@@ -103,7 +103,7 @@ describe('MemoryChallengeStore specifics', () => {
     const clock = fakeClock();
     const store = makeStore({ clock: clock.now, sweepIntervalMs: 1_000 });
     await store.set(record(SID, clock.now()), 500);
-    await store.setActive('identity-0001', SID, 500);
+    await store.swapActive('identity-0001', SID, 500);
     await store.increment('start:ip:127.0.0.1', 500);
     await store.claim('webhook:1', 500);
     await store.set(record(`YC${'d'.repeat(32)}`, clock.now()), 5_000);

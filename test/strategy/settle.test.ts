@@ -93,7 +93,7 @@ describe('settle', () => {
     await store.set(record, 600_000);
     const results = await Promise.all([1, 2, 3].map(() => settle(deps, record, challenge({ status: 'denied' }))));
     expect(results.every((r) => r.status === 'denied')).toBe(true);
-    expect(await store.count(`denied:${record.identity}`)).toBe(1);
+    expect((await store.count(`denied:${record.identity}`)).count).toBe(1);
   });
 
   it('never flips a denied challenge to approved', async () => {

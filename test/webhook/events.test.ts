@@ -111,7 +111,7 @@ describe('webhook: which events are acted on', () => {
     const old = await pendingChallenge(fixture, store);
     await store.set({ ...old, status: 'superseded', settledAt: Date.now() }, 60_000);
     const newer = await pendingChallenge(fixture, store);
-    await store.setActive(fixture.identity, newer.challengeSid, 60_000);
+    await store.swapActive(fixture.identity, newer.challengeSid, 60_000);
     await approveOnDevice(fixture, old);
     fixture.emulator.clearCalls();
 
