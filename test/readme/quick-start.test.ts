@@ -62,6 +62,9 @@ it('runs the README quick start: password, push approved on the phone, account p
   emulator.clearCalls();
   const agent = request.agent(server);
 
+  // Anonymous: the one-liner lets the app's own pages answer.
+  await agent.get('/login').expect(200, /<form/);
+  await agent.get('/account').expect(302).expect('Location', '/login');
   await agent.post('/login').type('form').send({ username: 'ada', password: 'correct horse' }).expect(302).expect('Location', '/account');
   await agent.get('/account').expect(303).expect('Location', '/login/push/wait');
   await agent.get('/login/push/wait').expect(200, /Check your phone/);
@@ -71,7 +74,8 @@ it('runs the README quick start: password, push approved on the phone, account p
   await phone.approve({ serviceSid, identity, factorSid, challengeSid: challenge!.sid });
   await emulator.webhooksSettled();
 
-  await agent.get('/login/push/complete').expect(302).expect('Location', '/account');
+  // The waiting page goes back to /account: the gate completes the login there, then lets it through.
+  await agent.get('/account').expect(200, 'Welcome!');
   await agent.get('/account').expect(200, 'Welcome!');
   // Create + the webhook's confirming fetch, after the factor lookup.
   expect(emulator.calls({ source: 'api' }).map((c) => c.operation)).toEqual([

@@ -23,6 +23,7 @@ export const findUserByName = (name: string) => users.find((u) => u.name === nam
 export const findUserById = (id: string) => users.find((u) => u.id === id);
 export const checkPassword = (name: string, password: string) => users.some((u) => u.name === name && u.password === password);
 export const waitingPage = '<h1>Check your phone</h1>';
+export const loginPage = '<form method="post" action="/login">…</form>';
 `;
 
 /**
