@@ -21,6 +21,8 @@ interface Answer {
 }
 
 interface LoginReport {
+  /** The Node version the child ran on. */
+  node: string;
   pushesOnPhone: number;
   webhooks: Array<{ type: string; outcome: string; status?: number }>;
   login: Answer;
@@ -61,6 +63,8 @@ describe.each([
 ])('a $kind app logs in through the built package', ({ program }) => {
   it('password, push, approval on the phone, completion, protected page', { timeout: 60_000 }, async () => {
     const report = await runLogin(program);
+    // The app ran on the same Node as the test runner (CI runs the suite on each supported Node line).
+    expect(report.node).toBe(process.version);
     // No step failed on the server (this lists the error a broken build gives, e.g. on its first Twilio call).
     expect(report.seen.filter((answer) => answer.status >= 500)).toEqual([]);
 
