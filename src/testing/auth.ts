@@ -1,18 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from './errors.js';
 import type { PathParams, Route } from './http-router.js';
-import { decodeJwt, verifyEs256 } from './jwt.js';
+import { factorOfDeviceJwt } from './device-credential.js';
 import type { Caller, EmulatorEnv } from './route-context.js';
 import type { CallSource } from './types.js';
 
 /**
  * Who may call what:
  * - the backend: HTTP Basic `AccountSid:AuthToken`, every route (as on Twilio);
- * - the device: HTTP Basic with user name `token` and, as password, either the enrolment access
- *   token (factor creation only) or a short-lived ES256 JWT signed with the factor's key
- *   (header `kid` = factor SID), for the factor's own routes.
- * Guess: the mobile SDKs' exact device credentials are not public; this scheme gives the same
- * guarantees (only the holder of the token or of the private key can act as the device).
+ * - the device: HTTP Basic with user name `token` and, as password, the enrolment access token (factor
+ *   creation only; twilio-verify-android api/FactorAPIClient.kt `create`) or, for the factor's own routes,
+ *   the ES256 JWT of its factor key that device-credential.ts checks.
  */
 
 /** User name the device uses in Basic auth. */
@@ -56,13 +54,7 @@ function deviceByAccessToken(env: EmulatorEnv, token: string, path: PathParams):
 }
 
 function deviceByFactorJwt(env: EmulatorEnv, jwt: string, path: PathParams): Caller {
-  const kid = decodeJwt(jwt)?.header['kid'];
-  const factor = typeof kid === 'string' ? env.state.factors.get(kid) : undefined;
-  if (!factor || factor.serviceSid !== path.VA || factor.identity !== path.identity) throw unauthenticated();
-  const claims = verifyEs256(jwt, factor.publicKey);
-  const exp = claims?.['exp'];
-  if (!claims || typeof exp !== 'number' || exp * 1000 <= env.state.now()) throw unauthenticated();
-  return { source: 'device', factor };
+  return { source: 'device', factor: factorOfDeviceJwt(env, jwt, path) };
 }
 
 export function authenticate(env: EmulatorEnv, header: string | undefined, route: Route | undefined, path: PathParams): Caller {

@@ -1,7 +1,9 @@
 import { generateKeyPairSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { TwilioClient } from './twilio-client.js';
 import { EmulatorDeviceError } from './device-error.js';
+import { DEVICE_JWT_CONTENT_TYPE } from './device-credential.js';
 import { deviceRequest } from './device-http.js';
+import { signFactorProof } from './factor-proof.js';
 import { signEs256 } from './jwt.js';
 import type {
   ChallengeJson,
@@ -17,8 +19,23 @@ import type {
 /** Challenges asked for per page when listing (the whole list or the newest `limit`). */
 const MAX_PAGE_SIZE = 50;
 
-/** Lifetime of the device's per-request JWT, in seconds. */
-const DEVICE_JWT_TTL_SECONDS = 60;
+/** Lifetime of the device's per-request JWT, in seconds: 10 minutes, as both SDKs (`jwtValidFor`). */
+const DEVICE_JWT_TTL_SECONDS = 10 * 60;
+
+/** What the device keeps of a factor it registered, as the SDKs store it. */
+interface FactorKey {
+  privateKey: KeyObject;
+  /** `config.credential_sid` of the factor: the `kid` of the device's request JWTs. */
+  credentialSid: string;
+  /** `account_sid` of the factor: the `sub` of the device's request JWTs. */
+  accountSid: string;
+}
+
+interface CreatedFactor {
+  sid: string;
+  account_sid: string;
+  config: { credential_sid: string };
+}
 
 interface ChallengePage {
   challenges: ChallengeJson[];
@@ -33,11 +50,14 @@ function sameText(a: string, b: string): boolean {
 
 /**
  * A phone with the Verify mobile SDK: it enrols a push factor with its own ES256 key and answers
- * challenges with payloads signed by that key, over HTTP, as the SDK does. The checks a real app
- * must do before approving (transaction id, number matching) happen here, on the device.
+ * challenges with payloads signed by that key, over HTTP, on the wire as twilio-verify-android and
+ * twilio-verify-ios do (device-credential.ts, factor-proof.ts, resources/challenge-answer.ts cite their files).
+ * The checks a real app must do before approving (transaction id, number matching) happen here, on the device.
+ * Unlike the SDKs, it sends an answer even to a challenge it fetched as no longer pending, so tests can see
+ * Twilio's own refusal (60322, 60323).
  */
 export class SimulatedDevice {
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new Map<string, FactorKey>();
 
   /** @internal Use `emulator.device()`. */
   constructor(
@@ -58,20 +78,20 @@ export class SimulatedDevice {
       (await this.backend.verify.v2.services(serviceSid).accessTokens.create({ identity, factorType: 'push', factorFriendlyName: friendlyName }))
         .token;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const created = await deviceRequest<{ sid: string }>(this.factorsUrl(serviceSid, identity), token, 'POST', {
+    // The fields twilio-verify-android sends (api/FactorAPIClient.kt createFactorBody, domain/factor/PushFactory.kt).
+    const created = await deviceRequest<CreatedFactor>(this.factorsUrl(serviceSid, identity), token, 'POST', {
       FriendlyName: friendlyName,
       FactorType: 'push',
-      'Binding.Alg': 'ES256',
       'Binding.PublicKey': publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+      'Binding.Alg': 'ES256',
+      'Config.SdkVersion': 'emulator',
       'Config.AppId': 'com.example.emulated',
       'Config.NotificationPlatform': 'none',
-      'Config.SdkVersion': 'emulator',
     });
     const factorSid = created.body.sid;
-    this.keys.set(factorSid, privateKey);
-    const verifyPayload = signEs256({ factor_sid: factorSid }, privateKey, factorSid);
+    this.keys.set(factorSid, { privateKey, credentialSid: created.body.config.credential_sid, accountSid: created.body.account_sid });
     await deviceRequest(`${this.factorsUrl(serviceSid, identity)}/${factorSid}`, this.credential(factorSid), 'POST', {
-      AuthPayload: verifyPayload,
+      AuthPayload: signFactorProof(factorSid, privateKey),
     });
     return { factorSid };
   }
@@ -149,7 +169,7 @@ export class SimulatedDevice {
     return { challenge: response.body, fields: header.split(',').filter(Boolean) };
   }
 
-  /** Signs the fields the server named, plus the answer, with the factor key, and sends it. */
+  /** Signs the fields the server named, plus the answer, with the factor key (a JWT without `kid`), and sends it. */
   private async answer(
     options: DeviceAnswerOptions,
     challenge: ChallengeJson,
@@ -158,7 +178,7 @@ export class SimulatedDevice {
   ): Promise<ChallengeJson> {
     const claims: Record<string, unknown> = { status };
     for (const field of fields) claims[field] = (challenge as unknown as Record<string, unknown>)[field];
-    const form: Record<string, string> = { AuthPayload: signEs256(claims, this.key(options.factorSid), options.factorSid) };
+    const form: Record<string, string> = { AuthPayload: signEs256({}, claims, this.key(options.factorSid).privateKey) };
     if (options.metadata) form['Metadata'] = JSON.stringify(options.metadata);
     const response = await deviceRequest<ChallengeJson>(
       `${this.challengesUrl(options)}/${options.challengeSid}`,
@@ -169,16 +189,21 @@ export class SimulatedDevice {
     return response.body;
   }
 
-  private key(factorSid: string): KeyObject {
+  private key(factorSid: string): FactorKey {
     const key = this.keys.get(factorSid);
     if (!key) throw new EmulatorDeviceError('UNKNOWN_FACTOR', 'this device did not register that factor');
     return key;
   }
 
-  /** A short-lived JWT signed with the factor key: the device's credential after enrolment. */
+  /** A short-lived JWT signed with the factor key: the device's Basic-auth password after enrolment. */
   private credential(factorSid: string): string {
-    const iat = Math.floor(this.now() / 1000);
-    return signEs256({ sub: factorSid, iat, exp: iat + DEVICE_JWT_TTL_SECONDS }, this.key(factorSid), factorSid);
+    const key = this.key(factorSid);
+    const now = Math.floor(this.now() / 1000);
+    return signEs256(
+      { cty: DEVICE_JWT_CONTENT_TYPE, kid: key.credentialSid },
+      { sub: key.accountSid, exp: now + DEVICE_JWT_TTL_SECONDS, nbf: now },
+      key.privateKey,
+    );
   }
 
   private factorsUrl(serviceSid: string, identity: string): string {

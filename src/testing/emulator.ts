@@ -11,7 +11,7 @@ import { allRoutes } from './resources/index.js';
 import type { EmulatorEnv } from './route-context.js';
 import { emulatorClient } from './sdk-client.js';
 import { isSid, newSid } from './sids.js';
-import { EmulatorState } from './state.js';
+import { DEFAULT_UNVERIFIED_FACTOR_TTL_MS, EmulatorState } from './state.js';
 import type {
   CallFilter,
   CallRecord,
@@ -141,7 +141,9 @@ export const VerifyPushEmulator = {
     const authToken = options.authToken ?? randomBytes(16).toString('hex');
     if (authToken === '') throw new TypeError('authToken must not be empty');
     const clock: Clock = options.clock ?? Date.now;
-    const state = new EmulatorState(clock);
+    const unverifiedFactorTtlMs = options.unverifiedFactorTtlMs ?? DEFAULT_UNVERIFIED_FACTOR_TTL_MS;
+    if (!(Number.isFinite(unverifiedFactorTtlMs) && unverifiedFactorTtlMs > 0)) throw new TypeError('unverifiedFactorTtlMs must be a positive number');
+    const state = new EmulatorState(clock, unverifiedFactorTtlMs);
     const faults = new FaultInjector(options.random ?? Math.random);
     const calls = new CallLog();
     const sender = new WebhookSender({ state, accountSid, authToken, faults, timeoutMs: options.webhookTimeoutMs ?? 5000 });

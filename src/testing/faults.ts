@@ -30,6 +30,10 @@ export class FaultInjector implements FaultControl {
 
   add(rule: FaultRule): void {
     checkProbability('probability', rule.probability);
+    if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) {
+      throw new RangeError('status must be an HTTP error status (400-599)');
+    }
+    if (rule.code !== undefined && !(Number.isInteger(rule.code) && rule.code > 0)) throw new RangeError('code must be a positive integer');
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
       throw new RangeError('times must be a positive integer');
     }

@@ -1,33 +1,37 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 /**
- * Compact ES256 JWTs with node:crypto: the device signs with its factor key, the emulator
- * verifies with the public key stored on the factor. Signatures use the JOSE form (r || s,
- * "ieee-p1363"), not DER, so any JOSE library could check them too.
+ * Compact ES256 JWTs with node:crypto, the form Twilio's mobile SDKs sign in: header and payload as JSON,
+ * base64url without padding, and an ECDSA P-256 / SHA-256 signature in the JOSE form (r || s, 64 bytes).
+ * The SDKs sign DER and transcode it to r || s (twilio-verify-android data/jwt/JwtSigner.kt,
+ * twilio-verify-ios Sources/Data/JWT/JwtSigner.swift), and add `typ: "JWT"` and `alg: "ES256"` to the header
+ * they are given (JwtGenerator.kt, JwtGenerator.swift).
  */
 
-export type JwtClaims = Record<string, unknown>;
+export type JwtFields = Record<string, unknown>;
 
 function base64url(input: Buffer | string): string {
   return Buffer.from(input).toString('base64url');
 }
 
-export function signEs256(claims: JwtClaims, privateKey: KeyObject, kid?: string): string {
-  const header = kid === undefined ? { alg: 'ES256', typ: 'JWT' } : { alg: 'ES256', typ: 'JWT', kid };
-  const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+/** Signs `claims` with `header` plus `typ` and `alg`, as the SDKs' JWT generators do. */
+export function signEs256(header: JwtFields, claims: JwtFields, privateKey: KeyObject): string {
+  const fullHeader = { ...header, typ: 'JWT', alg: 'ES256' };
+  const signingInput = `${base64url(JSON.stringify(fullHeader))}.${base64url(JSON.stringify(claims))}`;
   const signature = sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' });
   return `${signingInput}.${base64url(signature)}`;
 }
 
 export interface DecodedJwt {
-  header: JwtClaims;
-  claims: JwtClaims;
+  header: JwtFields;
+  claims: JwtFields;
 }
 
-function parseJsonObject(part: string): JwtClaims | undefined {
+function parseJsonObject(part: string): JwtFields | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(part)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JwtClaims) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JwtFields) : undefined;
   } catch {
     return undefined;
   }
@@ -43,17 +47,22 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 }
 
 /**
- * Checks an ES256 JWT against a public key and returns its claims, or undefined when the
- * token is malformed, names another algorithm (no "none" or HMAC downgrade), or the signature fails.
+ * Whether an ES256 JWT is signed by `publicKey`. False when the token is malformed, names another algorithm
+ * (no "none" or HMAC downgrade), or the signature fails.
  */
-export function verifyEs256(token: string, publicKey: KeyObject): JwtClaims | undefined {
+export function hasValidEs256Signature(token: string, publicKey: KeyObject): boolean {
   const decoded = decodeJwt(token);
-  if (!decoded || decoded.header['alg'] !== 'ES256') return undefined;
+  if (!decoded || decoded.header['alg'] !== 'ES256') return false;
   const [headerPart, claimsPart, signaturePart] = token.split('.');
+  if (!/^[A-Za-z0-9_-]+$/.test(signaturePart ?? '')) return false;
   const signature = Buffer.from(signaturePart ?? '', 'base64url');
-  if (signature.length !== 64) return undefined;
-  const ok = verify('sha256', Buffer.from(`${headerPart}.${claimsPart}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
-  return ok ? decoded.claims : undefined;
+  if (signature.length !== 64) return false;
+  return verify('sha256', Buffer.from(`${headerPart}.${claimsPart}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+}
+
+/** The claims of an ES256 JWT signed by `publicKey`, or undefined. */
+export function verifyEs256(token: string, publicKey: KeyObject): JwtFields | undefined {
+  return hasValidEs256Signature(token, publicKey) ? decodeJwt(token)?.claims : undefined;
 }
 
 /** Imports a factor's `Binding.PublicKey` (base64 DER SubjectPublicKeyInfo); undefined unless it is a P-256 key. */

@@ -43,13 +43,15 @@ function errorResult(error: TwilioApiError): RouteResult {
 
 function faultResult(rule: FaultRule): RouteResult {
   const status = rule.status ?? 500;
+  const code = rule.code ?? faultCode(status);
   const headers: Record<string, string> = {};
   if (rule.retryAfterSeconds !== undefined) headers['Retry-After'] = String(rule.retryAfterSeconds);
-  return { status, body: errorBody(status, faultCode(status), faultMessage(status)), headers };
+  return { status, body: errorBody(status, code, rule.message ?? faultMessage(status, code)), headers };
 }
 
-function send(res: ServerResponse, result: RouteResult): void {
-  const headers: Record<string, string> = { ...result.headers };
+function send(res: ServerResponse, result: RouteResult, now: number): void {
+  // The emulator's clock, not the host's: the mobile SDKs re-sync their JWT clock from the `Date` of a 401.
+  const headers: Record<string, string> = { Date: new Date(now).toUTCString(), ...result.headers };
   if (result.status === 204 || result.body === undefined) {
     res.writeHead(result.status, headers);
     res.end();
@@ -97,6 +99,7 @@ export async function handleRequest(deps: HandlerDeps, req: IncomingMessage, res
   try {
     // Guess: Twilio's answer to an oversized body is not documented.
     if (body === undefined) throw new TwilioApiError(413, 60200, 'Request body too large');
+    env.state.sweepUnverifiedFactors();
     const caller = authenticate(env, req.headers.authorization, match?.route, match?.pathParams ?? {});
     if (!match) throw notFound(url.pathname);
     result = match.route.handle({ env, path: url.pathname, pathParams: match.pathParams, params, caller });
@@ -112,7 +115,7 @@ export async function handleRequest(deps: HandlerDeps, req: IncomingMessage, res
     else return failWith(deps, fault, record, res);
   }
   record.status = result.status;
-  send(res, result);
+  send(res, result, env.state.now());
   // Twilio calls webhooks after it has answered the request that caused them. 'finish' fires once the
   // answer is handed to the socket, so a caller that awaits `webhooksSettled()` after its answer
   // always finds the deliveries already started.
@@ -124,7 +127,7 @@ function failWith(deps: HandlerDeps, fault: FaultRule, record: CallRecord, res: 
   if (fault.kind === 'status') {
     const result = faultResult(fault);
     record.status = result.status;
-    send(res, result);
+    send(res, result, deps.env.state.now());
     return;
   }
   record.status = 0;

@@ -1,6 +1,4 @@
 import { isoSeconds } from './dates.js';
-import { invalidParameter } from './errors.js';
-import type { Params } from './params.js';
 import type { EmulatorEnv } from './route-context.js';
 import type {
   AccessTokenRecord,
@@ -92,7 +90,10 @@ export function factorJson(env: EmulatorEnv, f: FactorRecord): Record<string, un
     friendly_name: f.friendlyName,
     status: f.status,
     factor_type: 'push',
-    config: { ...f.config },
+    // The mobile SDKs read `config.credential_sid` from the creation and verification answers and send it as
+    // the `kid` of their request JWTs (twilio-verify-android domain/factor/FactorMapper.kt,
+    // twilio-verify-ios Sources/Domain/Factor/Models/DTOs/PushFactorDTO.swift).
+    config: { ...f.config, credential_sid: f.credentialSid },
     metadata: f.metadata,
     url: resourceUrl(env, ...entityPath(f.serviceSid, f.identity), 'Factors', f.sid),
   };
@@ -170,45 +171,5 @@ export function accessTokenJson(env: EmulatorEnv, t: AccessTokenRecord): Record<
     url: resourceUrl(env, 'Services', t.serviceSid, 'AccessTokens', t.sid),
     ttl: t.ttl,
     date_created: isoSeconds(t.dateCreated),
-  };
-}
-
-/**
- * One page of a list in Twilio's envelope: `{ [key]: items, meta: { page, page_size, first_page_url,
- * previous_page_url, url, next_page_url, key } }`, with absolute paging URLs that keep the filters.
- */
-export function listPage<T, J>(
-  env: EmulatorEnv,
-  listPath: string,
-  key: string,
-  items: T[],
-  params: Params,
-  filters: Record<string, string>,
-  toJson: (item: T) => J,
-): Record<string, unknown> {
-  const pageSizeRaw = params.get('PageSize') ?? '50';
-  const pageRaw = params.get('Page') ?? '0';
-  if (!/^\d+$/.test(pageSizeRaw) || !/^\d+$/.test(pageRaw)) throw invalidParameter('PageSize and Page must be integers');
-  const pageSize = Number(pageSizeRaw);
-  const page = Number(pageRaw);
-  // Guess: Twilio caps PageSize at 1000 and refuses 0.
-  if (pageSize < 1 || pageSize > 1000) throw invalidParameter('PageSize must be between 1 and 1000');
-  const pageUrl = (n: number): string => {
-    const query = new URLSearchParams({ ...filters, PageSize: String(pageSize), Page: String(n) });
-    return `${env.baseUrl}${listPath}?${query.toString()}`;
-  };
-  const start = page * pageSize;
-  const slice = items.slice(start, start + pageSize);
-  return {
-    [key]: slice.map(toJson),
-    meta: {
-      page,
-      page_size: pageSize,
-      first_page_url: pageUrl(0),
-      previous_page_url: page > 0 ? pageUrl(page - 1) : null,
-      url: pageUrl(page),
-      next_page_url: start + pageSize < items.length ? pageUrl(page + 1) : null,
-      key,
-    },
   };
 }

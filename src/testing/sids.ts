@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Two-letter SID prefixes the emulator issues and checks. */
-export type SidPrefix = 'AC' | 'VA' | 'YE' | 'YF' | 'YC' | 'YK' | 'YW' | 'NT';
+export type SidPrefix = 'AC' | 'VA' | 'YE' | 'YF' | 'YC' | 'YK' | 'YW' | 'NT' | 'CR';
 
 /** A new SID: prefix + 32 lowercase hex characters, as Twilio issues them. */
 export function newSid(prefix: SidPrefix): string {

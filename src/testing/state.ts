@@ -28,6 +28,11 @@ export interface PushConfig {
 
 export interface FactorRecord {
   sid: string;
+  /**
+   * What the device names as `kid` in its request JWTs, shown as the factor's `config.credential_sid`
+   * (twilio-verify-android FactorMapper.kt reads it from the creation answer; AuthenticationProvider.kt uses it).
+   */
+  credentialSid: string;
   serviceSid: string;
   entitySid: string;
   identity: string;
@@ -54,6 +59,7 @@ export interface ChallengeRecord {
   fields: { label: string; value: string }[];
   hiddenDetails: Record<string, string> | null;
   metadata: Record<string, string> | null;
+  /** Pushes sent for the challenge, the one on creation included. */
   notificationsSent: number;
   dateCreated: number;
   dateUpdated: number;
@@ -86,6 +92,11 @@ export interface AccessTokenRecord {
   expiresAt: number;
 }
 
+const DAY_MS = 24 * 60 * 60_000;
+
+/** How long an unverified factor lives unless the emulator is told otherwise: Twilio's 60318 page says 1 to 24 hours. */
+export const DEFAULT_UNVERIFIED_FACTOR_TTL_MS = 60 * 60_000;
+
 export class EmulatorState {
   readonly services = new Map<string, ServiceRecord>();
   /** Keyed by `${serviceSid}/${identity}`. */
@@ -94,9 +105,14 @@ export class EmulatorState {
   readonly challenges = new Map<string, ChallengeRecord>();
   readonly webhooks = new Map<string, WebhookRecord>();
   readonly accessTokens = new Map<string, AccessTokenRecord>();
+  /** When factors were created, by entity key, for Twilio's 100-per-day limit (60326). */
+  readonly factorCreations = new Map<string, number[]>();
   private nextSeq = 0;
 
-  constructor(readonly now: Clock) {}
+  constructor(
+    readonly now: Clock,
+    readonly unverifiedFactorTtlMs: number = DEFAULT_UNVERIFIED_FACTOR_TTL_MS,
+  ) {}
 
   entityKey(serviceSid: string, identity: string): string {
     return `${serviceSid}/${identity}`;
@@ -118,6 +134,37 @@ export class EmulatorState {
       challenge.dateUpdated = challenge.expirationDate;
     }
     return challenge;
+  }
+
+  /**
+   * Unverified factors disappear `unverifiedFactorTtlMs` after creation, as Twilio's 60318 page says they do
+   * (1 to 24 hours). Applied before every request, so a test clock can jump past it.
+   * Guess: Twilio sends no factor.deleted webhook for them, and neither does the emulator.
+   */
+  sweepUnverifiedFactors(): void {
+    const now = this.now();
+    for (const factor of this.factors.values()) {
+      if (factor.status === 'unverified' && now >= factor.dateCreated + this.unverifiedFactorTtlMs) this.factors.delete(factor.sid);
+    }
+  }
+
+  factorByCredential(credentialSid: string): FactorRecord | undefined {
+    for (const factor of this.factors.values()) if (factor.credentialSid === credentialSid) return factor;
+    return undefined;
+  }
+
+  /** Factor creations for the entity in the last 24 hours. */
+  recentFactorCreations(serviceSid: string, identity: string): number {
+    const key = this.entityKey(serviceSid, identity);
+    const since = this.now() - DAY_MS;
+    const recent = (this.factorCreations.get(key) ?? []).filter((at) => at > since);
+    this.factorCreations.set(key, recent);
+    return recent.length;
+  }
+
+  recordFactorCreation(serviceSid: string, identity: string): void {
+    const key = this.entityKey(serviceSid, identity);
+    this.factorCreations.set(key, [...(this.factorCreations.get(key) ?? []), this.now()]);
   }
 
   factorsOfEntity(serviceSid: string, identity: string): FactorRecord[] {

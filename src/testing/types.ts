@@ -19,6 +19,12 @@ export interface EmulatorStartOptions {
   random?: () => number;
   /** Per-attempt timeout of webhook deliveries in ms. Default 5000. */
   webhookTimeoutMs?: number;
+  /**
+   * How long a factor that was never verified lives, in ms. Twilio deletes unverified factors 1 to 24 hours
+   * after creation (https://www.twilio.com/docs/api/errors/60318); the default, 1 hour, is the soonest, so an
+   * app that leaves enrolment unfinished for longer finds out in its tests.
+   */
+  unverifiedFactorTtlMs?: number;
 }
 
 /**
@@ -91,6 +97,13 @@ export interface FaultRule {
   kind: FaultKind;
   /** HTTP status for `kind: 'status'`. Default 500. */
   status?: number;
+  /**
+   * Twilio error `code` in the body of a `status` answer, e.g. `{ kind: 'status', status: 404, code: 60391 }`
+   * for "challenge not found". Default: 20404 for 404, 20429 for 429, otherwise 20000 + status.
+   */
+  code?: number;
+  /** `message` in the body of a `status` answer. Default: the title of the code's Twilio error page. */
+  message?: string;
   /** Sets the `Retry-After` header (seconds) on a `status` answer. */
   retryAfterSeconds?: number;
   /** Delay for `kind: 'latency'`, in ms. Default 100. */

@@ -22,11 +22,12 @@ function create(extra: Partial<CreateParams>) {
 }
 
 const invalid = { status: 400, code: 60200 };
+const detailsInvalid = { status: 400, code: 60368 };
 
 describe('challenge limits', () => {
   it('requires Details.Message and caps it at 256 characters', async () => {
-    await expect(challengesOf(env.emulator, user).create({ factorSid: user.factorSid })).rejects.toMatchObject(invalid);
-    await expect(create({ 'details.message': 'x'.repeat(257) })).rejects.toMatchObject(invalid);
+    await expect(challengesOf(env.emulator, user).create({ factorSid: user.factorSid })).rejects.toMatchObject(detailsInvalid);
+    await expect(create({ 'details.message': 'x'.repeat(257) })).rejects.toMatchObject(detailsInvalid);
     expect((await create({ 'details.message': 'x'.repeat(256) })).details).toMatchObject({ message: 'x'.repeat(256) });
   });
 
@@ -34,9 +35,9 @@ describe('challenge limits', () => {
     const field = { label: 'l'.repeat(36), value: 'v'.repeat(128) };
     const ok = await create({ 'details.fields': Array.from({ length: 20 }, () => field) });
     expect((ok.details as { fields: unknown[] }).fields).toHaveLength(20);
-    await expect(create({ 'details.fields': Array.from({ length: 21 }, () => field) })).rejects.toMatchObject(invalid);
-    await expect(create({ 'details.fields': [{ label: 'l'.repeat(37), value: 'v' }] })).rejects.toMatchObject(invalid);
-    await expect(create({ 'details.fields': [{ label: 'l', value: 'v'.repeat(129) }] })).rejects.toMatchObject(invalid);
+    await expect(create({ 'details.fields': Array.from({ length: 21 }, () => field) })).rejects.toMatchObject(detailsInvalid);
+    await expect(create({ 'details.fields': [{ label: 'l'.repeat(37), value: 'v' }] })).rejects.toMatchObject(detailsInvalid);
+    await expect(create({ 'details.fields': [{ label: 'l', value: 'v'.repeat(129) }] })).rejects.toMatchObject(detailsInvalid);
   });
 
   it('takes hidden details as a JSON object of strings of at most 1024 characters', async () => {
@@ -74,16 +75,16 @@ describe('challenge limits', () => {
     await expect(create({ factorSid: factor.sid })).rejects.toMatchObject({ status: 403, code: 60318 });
   });
 
-  it('answers 20404 for a factor of another entity', async () => {
+  it('answers 60390 for a factor of another entity', async () => {
     const other = await env.emulator.device().register({ serviceSid: user.serviceSid, identity: 'user-0009-abcdef' });
-    await expect(create({ factorSid: other.factorSid })).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(create({ factorSid: other.factorSid })).rejects.toMatchObject({ status: 404, code: 60390 });
   });
 
-  it('allows 3 notifications per challenge, then 60309', async () => {
+  it('allows 3 notifications per challenge, the push on creation included, then 60309', async () => {
     const challenge = await create({});
     const notifications = challengesOf(env.emulator, user)(challenge.sid).notifications;
-    for (let i = 0; i < 3; i += 1) expect((await notifications.create({ ttl: 60 })).challengeSid).toBe(challenge.sid);
-    await expect(notifications.create({ ttl: 60 })).rejects.toMatchObject({ code: 60309 });
+    for (let i = 0; i < 2; i += 1) expect((await notifications.create({ ttl: 60 })).challengeSid).toBe(challenge.sid);
+    await expect(notifications.create({ ttl: 60 })).rejects.toMatchObject({ status: 429, code: 60309 });
   });
 });
 
@@ -110,7 +111,7 @@ describe('factor limits', () => {
     expect((await factors(user.factorSid).fetch()).status).toBe('verified');
     expect(await factors(user.factorSid).remove()).toBe(true);
     expect(await factors.list()).toEqual([]);
-    await expect(factors(user.factorSid).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(factors(user.factorSid).fetch()).rejects.toMatchObject({ status: 404, code: 60390 });
   });
 });
 
@@ -136,7 +137,7 @@ describe('auth and routing', () => {
     }
   });
 
-  it('pages lists with absolute next_page_url links the SDK follows', async () => {
+  it('pages lists with absolute next_page_url links carrying PageToken, which the SDK follows', async () => {
     const sids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       sids.push((await create({})).sid);
@@ -144,8 +145,44 @@ describe('auth and routing', () => {
     }
     const all = await challengesOf(env.emulator, user).list({ order: 'desc', pageSize: 2 });
     expect(all.map((c) => c.sid)).toEqual([...sids].reverse());
+    const asked = env.emulator.calls({ operation: 'listChallenges' }).map((c) => [c.params['Page'] ?? '0', c.params['PageToken'] ?? null]);
+    expect(asked).toEqual([
+      ['0', null],
+      ['1', `PA${sids[3]}`],
+      ['2', `PA${sids[1]}`],
+    ]);
     const page = await challengesOf(env.emulator, user).page({ pageSize: 2 });
     expect(page.nextPageUrl?.startsWith(`${env.emulator.url}/v2/Services/`)).toBe(true);
-    expect(env.emulator.calls({ operation: 'listChallenges' }).map((c) => c.params['Page'] ?? '0')).toEqual(['0', '1', '2', '0']);
+    expect(new URL(page.nextPageUrl ?? '').searchParams.get('PageToken')).toBe(`PA${sids[1]}`);
+  });
+
+  it('ignores Page without a PageToken, as Twilio keeps it for client state only', async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i += 1) sids.push((await create({})).sid);
+    const page = await challengesOf(env.emulator, user).page({ pageSize: 1, pageNumber: 2 });
+    expect(page.instances.map((c) => c.sid)).toEqual([sids[0]]);
+  });
+
+  it('keeps a page in place when the item its token names no longer passes the filter', async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      sids.push((await create({})).sid);
+      env.advance(1000);
+    }
+    const first = await challengesOf(env.emulator, user).page({ status: 'pending', order: 'desc', pageSize: 1 });
+    expect(first.instances.map((c) => c.sid)).toEqual([sids[2]]);
+    await user.device.approve({ ...user, challengeSid: sids[2] ?? '' });
+    const second = await first.nextPage();
+    expect(second?.instances.map((c) => c.sid)).toEqual([sids[1]]);
+    // Nothing pending comes before it any more, so there is no previous page.
+    expect(await second?.previousPage()).toBeUndefined();
+  });
+
+  it('refuses a PageToken it never gave with 60200', async () => {
+    const basic = Buffer.from(`${env.emulator.accountSid}:${env.emulator.authToken}`).toString('base64');
+    const path = `/v2/Services/${user.serviceSid}/Entities/${user.identity}/Challenges?PageToken=nonsense`;
+    const response = await fetch(env.emulator.url + path, { headers: { Authorization: `Basic ${basic}` } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 60200 });
   });
 });

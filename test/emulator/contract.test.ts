@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PUSH_OPERATIONS } from '../helpers/openapi.js';
-import { MINUTE, SDKS, newIdentity, signJwt, useVerifyContract, wholeSeconds } from '../helpers/verify-contract.js';
+import { MINUTE, SDKS, factorProof, newIdentity, useVerifyContract, wholeSeconds } from '../helpers/verify-contract.js';
 
 /** What paging needs from a twilio-node Page (the first page and the following ones have different classes). */
 interface PageLike {
@@ -76,7 +76,7 @@ describe.each(SDKS)('Verify v2 contract through $label', ({ sdk }) => {
       expect((await t.client.verify.v2.services(serviceSid).entities.list()).map((e) => e.identity)).toEqual([identity]);
 
       expect(await t.entity(serviceSid, identity).remove()).toBe(true);
-      await t.expectTwilioError(t.entity(serviceSid, identity).fetch(), 404, 20404);
+      await t.expectTwilioError(t.entity(serviceSid, identity).fetch(), 404, 60392);
     });
   });
 
@@ -93,10 +93,10 @@ describe.each(SDKS)('Verify v2 contract through $label', ({ sdk }) => {
 
       expect(await t.entity(serviceSid, identity).factors(factorSid).remove()).toBe(true);
       expect(await t.entity(serviceSid, identity).factors.list()).toEqual([]);
-      await t.expectTwilioError(t.entity(serviceSid, identity).factors(factorSid).fetch(), 404, 20404);
+      await t.expectTwilioError(t.entity(serviceSid, identity).factors(factorSid).fetch(), 404, 60390);
     });
 
-    it('creates a push factor unverified and verifies it with a payload signed by its key', async () => {
+    it('creates a push factor unverified and verifies it with its key\'s signature of the factor SID', async () => {
       const serviceSid = await t.newService();
       const identity = newIdentity();
       const factor = await t.sdkFactor(serviceSid, identity, false);
@@ -107,8 +107,12 @@ describe.each(SDKS)('Verify v2 contract through $label', ({ sdk }) => {
       const verified = await t
         .entity(serviceSid, identity)
         .factors(factor.factorSid)
-        .update({ authPayload: signJwt({ factor_sid: factor.factorSid }, factor.privateKey) });
+        .update({ authPayload: factorProof(factor.factorSid, factor.privateKey) });
       expect(verified.status).toBe('verified');
+      // The mobile SDKs read the credential their request JWTs name from `config.credential_sid`.
+      const credentialSid = (created as unknown as { config: { credential_sid?: unknown } }).config.credential_sid;
+      expect(typeof credentialSid).toBe('string');
+      expect(verified.config).toMatchObject({ credential_sid: credentialSid });
     });
   });
 
@@ -229,7 +233,7 @@ describe.each(SDKS)('Verify v2 contract through $label', ({ sdk }) => {
       const otherIdentity = newIdentity();
       await t.emulator.device().register({ serviceSid: first.serviceSid, identity: otherIdentity });
       const challenge = await t.pushChallenge(first.serviceSid, first.identity, first.factorSid);
-      await t.expectTwilioError(t.entity(first.serviceSid, otherIdentity).challenges(challenge.sid).fetch(), 404, 20404);
+      await t.expectTwilioError(t.entity(first.serviceSid, otherIdentity).challenges(challenge.sid).fetch(), 404, 60391);
       expect(await t.entity(first.serviceSid, otherIdentity).challenges.list()).toEqual([]);
     });
   });

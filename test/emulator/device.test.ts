@@ -133,7 +133,7 @@ describe('approve and deny', () => {
     const claims: Record<string, unknown> = { status: 'approved' };
     for (const field of (response.headers.get('Twilio-Verify-Signature-Fields') ?? '').split(',')) claims[field] = json[field];
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const forged = signEs256(claims, privateKey, user.factorSid);
+    const forged = signEs256({}, claims, privateKey);
     await expect(challengesOf(env.emulator, user)(challenge.sid).update({ authPayload: forged })).rejects.toMatchObject({
       status: 403,
       code: 60324,

@@ -38,12 +38,20 @@ function base64url(input: Buffer | string): string {
   return Buffer.from(input).toString('base64url');
 }
 
-/** A compact ES256 JWT (JOSE r||s signature), the form a Verify Push device signs its answers in. */
-export function signJwt(claims: Record<string, unknown>, privateKey: KeyObject, kid?: string): string {
-  const header = kid === undefined ? { alg: 'ES256', typ: 'JWT' } : { alg: 'ES256', typ: 'JWT', kid };
-  const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+/**
+ * A compact ES256 JWT (JOSE r||s signature) with `typ` and `alg` added to `header`: the form the mobile SDKs
+ * sign a challenge answer in (header `{ typ, alg }` only) and their request credentials.
+ */
+export function signJwt(claims: Record<string, unknown>, privateKey: KeyObject, header: Record<string, unknown> = {}): string {
+  const fullHeader = { ...header, typ: 'JWT', alg: 'ES256' };
+  const input = `${base64url(JSON.stringify(fullHeader))}.${base64url(JSON.stringify(claims))}`;
   const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${base64url(signature)}`;
+}
+
+/** Factor verification's AuthPayload as the SDKs send it: base64 of the DER ECDSA-SHA256 signature of the factor SID. */
+export function factorProof(factorSid: string, privateKey: KeyObject): string {
+  return sign('sha256', Buffer.from(factorSid, 'utf8'), { key: privateKey, dsaEncoding: 'der' }).toString('base64');
 }
 
 /** A P-256 key pair; the public half as a factor's `Binding.PublicKey` (base64 DER SubjectPublicKeyInfo). */
@@ -152,9 +160,7 @@ export class VerifyContract {
       'config.sdkVersion': '1.0.0',
     });
     if (verify) {
-      // Guess (the emulator's protocol; the real SDK's payload is not public): the device proves key
-      // possession with an ES256 JWT naming the factor.
-      const authPayload = signJwt({ factor_sid: created.sid }, keys.privateKey);
+      const authPayload = factorProof(created.sid, keys.privateKey);
       await this.entity(serviceSid, identity).factors(created.sid).update({ authPayload });
     }
     return { factorSid: created.sid, privateKey: keys.privateKey };
@@ -180,7 +186,7 @@ export class VerifyContract {
     const body = fetched.body as Record<string, unknown>;
     const claims: Record<string, unknown> = { status };
     for (const field of String(fieldsHeader).split(',')) claims[field] = body[field];
-    const authPayload = signJwt(claims, options.signingKey ?? factor.privateKey, factor.factorSid);
+    const authPayload = signJwt(claims, options.signingKey ?? factor.privateKey);
     return challenge.update(options.metadata === undefined ? { authPayload } : { authPayload, metadata: options.metadata });
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { invalidParameter, notFound } from '../errors.js';
+import { identityInvalid, invalidParameter, notFound } from '../errors.js';
 import type { Route } from '../http-router.js';
 import { pathParam } from '../route-context.js';
 import { accessTokenJson } from '../serialize.js';
@@ -14,8 +14,8 @@ export const accessTokenRoutes: Route[] = [
     operation: 'createAccessToken',
     handle(ctx) {
       const service = serviceOf(ctx);
-      const identity = requireParam(ctx.params, 'Identity');
-      if (!isIdentity(identity)) throw invalidParameter('Identity must be 8-64 dash-separated alphanumeric characters');
+      const identity = ctx.params.get('Identity') ?? '';
+      if (!isIdentity(identity)) throw identityInvalid('parameter');
       if (requireParam(ctx.params, 'FactorType') !== 'push') throw invalidParameter('FactorType must be push');
       const ttl = optionalInt(ctx.params, 'Ttl', 60, 300) ?? 60;
       const now = ctx.env.state.now();

@@ -1,13 +1,14 @@
 import { invalidParameter, TwilioApiError } from '../errors.js';
 import type { Route } from '../http-router.js';
 import { pathParam, type RouteContext, type RouteResult } from '../route-context.js';
-import { challengeJson, listPage } from '../serialize.js';
+import { listPage, type ListOrder } from '../paging.js';
+import { challengeJson } from '../serialize.js';
 import { isSid, newSid } from '../sids.js';
 import type { ChallengeRecord } from '../state.js';
-import { optionalEnum, requireParam } from '../validate.js';
+import { optionalEnum } from '../validate.js';
 import { answerChallenge, SIGNATURE_FIELDS, SIGNATURE_FIELDS_HEADER } from './challenge-answer.js';
 import { parseExpiry, parseFields, parseHiddenDetails, parseMessage } from './challenge-input.js';
-import { challengeOf, entityOf, factorOf, serviceOf } from './lookup.js';
+import { challengeOf, entityOf, factorOf, pathIdentity, serviceOf } from './lookup.js';
 
 const STATUSES = ['pending', 'expired', 'approved', 'denied'] as const;
 
@@ -17,8 +18,9 @@ function includeDate(ctx: RouteContext): boolean {
 
 function createChallenge(ctx: RouteContext): RouteResult {
   entityOf(ctx);
-  const factorSid = requireParam(ctx.params, 'FactorSid');
-  if (!isSid('YF', factorSid)) throw invalidParameter('FactorSid must be a Factor SID');
+  const factorSid = ctx.params.get('FactorSid') ?? '';
+  // https://www.twilio.com/docs/api/errors/60362: Factor SID invalid or not provided. Guess: status 400.
+  if (!isSid('YF', factorSid)) throw new TwilioApiError(400, 60362, 'Factor SID invalid or not provided');
   const factor = factorOf(ctx, factorSid);
   if (factor.status !== 'verified') throw new TwilioApiError(403, 60318, 'Factor is not verified');
   const state = ctx.env.state;
@@ -34,7 +36,8 @@ function createChallenge(ctx: RouteContext): RouteResult {
     fields: parseFields(ctx.params.all('Details.Fields')),
     hiddenDetails: parseHiddenDetails(ctx.params),
     metadata: null,
-    notificationsSent: 0,
+    // The push sent on creation is the first of the challenge's notifications (see notifications.ts).
+    notificationsSent: 1,
     dateCreated: now,
     dateUpdated: now,
     dateResponded: null,
@@ -53,14 +56,19 @@ function listChallenges(ctx: RouteContext): RouteResult {
   const order = optionalEnum(ctx.params, 'Order', ['asc', 'desc'] as const) ?? 'asc';
   // A device sees only the challenges of the factor it signed in with.
   const ownFactor = 'factor' in ctx.caller ? ctx.caller.factor.sid : undefined;
-  // Guess: an identity with no entity yet lists as empty rather than 20404.
+  // Guess: an identity with no entity yet lists as empty rather than 60392.
   const challenges = ctx.env.state
-    .challengesOfEntity(service.sid, pathParam(ctx, 'identity'))
+    .challengesOfEntity(service.sid, pathIdentity(ctx))
     .filter((c) => factorFilter === undefined || c.factorSid === factorFilter)
     .filter((c) => ownFactor === undefined || c.factorSid === ownFactor)
     .filter((c) => status === undefined || c.status === status)
     .sort((a, b) => a.dateCreated - b.dateCreated || a.seq - b.seq);
   if (order === 'desc') challenges.reverse();
+  const direction = order === 'desc' ? -1 : 1;
+  const listOrder: ListOrder<ChallengeRecord> = {
+    lookup: (sid) => ctx.env.state.challenges.get(sid),
+    compare: (a, b) => direction * (a.dateCreated - b.dateCreated || a.seq - b.seq),
+  };
   const filters: Record<string, string> = {};
   if (factorFilter !== undefined) filters['FactorSid'] = factorFilter;
   if (status !== undefined) filters['Status'] = status;
@@ -68,7 +76,7 @@ function listChallenges(ctx: RouteContext): RouteResult {
   const withDate = service.pushIncludeDate;
   return {
     status: 200,
-    body: listPage(ctx.env, ctx.path, 'challenges', challenges, ctx.params, filters, (c) => challengeJson(ctx.env, c, withDate)),
+    body: listPage(ctx.env, ctx.path, 'challenges', challenges, ctx.params, filters, (c) => challengeJson(ctx.env, c, withDate), listOrder),
   };
 }
 

@@ -1,9 +1,9 @@
-import { invalidParameter } from '../errors.js';
+import { identityInvalid, TwilioApiError } from '../errors.js';
 import type { Route } from '../http-router.js';
-import { entityJson, listPage } from '../serialize.js';
+import { listPage } from '../paging.js';
+import { entityJson } from '../serialize.js';
 import { isIdentity, newSid } from '../sids.js';
 import type { EmulatorState, EntityRecord } from '../state.js';
-import { requireParam } from '../validate.js';
 import { entityOf, serviceOf } from './lookup.js';
 
 /** The entity for an identity, created on first use (Twilio creates it with the first factor). */
@@ -24,11 +24,11 @@ export const entityRoutes: Route[] = [
     operation: 'createEntity',
     handle(ctx) {
       const service = serviceOf(ctx);
-      const identity = requireParam(ctx.params, 'Identity');
-      if (!isIdentity(identity)) throw invalidParameter('Identity must be 8-64 dash-separated alphanumeric characters');
-      // Guess: creating an entity that exists is refused (Twilio's exact code is unknown).
+      const identity = ctx.params.get('Identity') ?? '';
+      if (!isIdentity(identity)) throw identityInvalid('parameter');
+      // https://www.twilio.com/docs/api/errors/60301: an entity with this identity already exists in the service.
       if (ctx.env.state.entities.has(ctx.env.state.entityKey(service.sid, identity))) {
-        throw invalidParameter('an Entity with this Identity already exists');
+        throw new TwilioApiError(409, 60301, 'Entity already exists');
       }
       return { status: 201, body: entityJson(ctx.env, ensureEntity(ctx.env.state, service.sid, identity)) };
     },
@@ -56,7 +56,8 @@ export const entityRoutes: Route[] = [
     pattern: '/v2/Services/{VA}/Entities/{identity}',
     operation: 'deleteEntity',
     handle(ctx) {
-      // Guess: removing an entity removes its factors and challenges without factor.deleted webhooks.
+      // Removing an entity removes its factors and challenges (Twilio's Entity resource: deleting an entity
+      // deletes everything under it). Guess: no factor.deleted webhooks are sent for them.
       ctx.env.state.deleteEntity(entityOf(ctx));
       return { status: 204 };
     },

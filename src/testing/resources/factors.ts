@@ -1,22 +1,26 @@
-import { invalidParameter, notFound, TwilioApiError } from '../errors.js';
+import { factorNotFound, identityInvalid, invalidParameter, TwilioApiError } from '../errors.js';
+import { isValidFactorProof } from '../factor-proof.js';
 import type { Route } from '../http-router.js';
-import { importP256PublicKey, verifyEs256 } from '../jwt.js';
+import { listPage } from '../paging.js';
+import { importP256PublicKey } from '../jwt.js';
 import { pathParam, type RouteContext } from '../route-context.js';
-import { factorJson, listPage, newFactorJson } from '../serialize.js';
+import { factorJson, newFactorJson } from '../serialize.js';
 import { isIdentity, newSid } from '../sids.js';
 import type { FactorRecord, PushConfig } from '../state.js';
 import { maxLength, optionalEnum, parseStringMap, requireParam } from '../validate.js';
 import { ensureEntity } from './entities.js';
-import { factorOf, serviceOf } from './lookup.js';
+import { factorOf, pathIdentity, serviceOf } from './lookup.js';
 
-/** Twilio allows at most 20 push factors per entity. */
+/** Twilio allows at most 20 push factors per entity (https://www.twilio.com/docs/api/errors/60315). */
 const MAX_PUSH_FACTORS = 20;
+/** …and at most 100 factor creations per entity per day (https://www.twilio.com/docs/api/errors/60326). */
+const MAX_FACTOR_CREATIONS_PER_DAY = 100;
 const PLATFORMS = ['apn', 'fcm', 'none'] as const;
 
 /** The factor a path names; a device may only reach the factor it signed in with. */
 function ownFactor(ctx: RouteContext): FactorRecord {
   const factor = factorOf(ctx, pathParam(ctx, 'YF'));
-  if ('factor' in ctx.caller && ctx.caller.factor.sid !== factor.sid) throw notFound(ctx.path);
+  if ('factor' in ctx.caller && ctx.caller.factor.sid !== factor.sid) throw factorNotFound();
   return factor;
 }
 
@@ -36,7 +40,8 @@ function readConfig(ctx: RouteContext): PushConfig {
 function createFactor(ctx: RouteContext): ReturnType<Route['handle']> {
   const service = serviceOf(ctx);
   const identity = pathParam(ctx, 'identity');
-  if (!isIdentity(identity)) throw invalidParameter('Identity must be 8-64 dash-separated alphanumeric characters');
+  // Twilio's 60367 page names creating a push factor among the requests whose Identity it checks.
+  if (!isIdentity(identity)) throw identityInvalid('parameter');
   const friendlyName = maxLength('FriendlyName', requireParam(ctx.params, 'FriendlyName'), 64);
   // Guess: the emulator speaks push only; TOTP and passkeys factors are refused as invalid.
   if (requireParam(ctx.params, 'FactorType') !== 'push') throw invalidParameter('FactorType must be push');
@@ -49,14 +54,22 @@ function createFactor(ctx: RouteContext): ReturnType<Route['handle']> {
   const metadata = rawMetadata === undefined ? null : parseStringMap('Metadata', rawMetadata, 1024);
 
   const state = ctx.env.state;
+  if (state.recentFactorCreations(service.sid, identity) >= MAX_FACTOR_CREATIONS_PER_DAY) {
+    throw new TwilioApiError(429, 60326, 'Too many requests to create factors for the entity');
+  }
   const existing = state.factorsOfEntity(service.sid, identity);
+  // https://www.twilio.com/docs/api/errors/60317: a factor with the same binding as an existing one.
+  if (existing.some((f) => f.publicKeyBase64 === publicKeyBase64)) throw new TwilioApiError(409, 60317, 'Factor already exists');
   if (existing.length >= MAX_PUSH_FACTORS) {
     throw new TwilioApiError(400, 60315, 'Reached max limit of 20 push Factors associated per Entity');
   }
   const entity = ensureEntity(state, service.sid, identity);
+  state.recordFactorCreation(service.sid, identity);
   const now = state.now();
   const factor: FactorRecord = {
     sid: newSid('YF'),
+    // Guess: the prefix; the SDKs treat the value as opaque and only echo it as `kid`.
+    credentialSid: newSid('CR'),
     serviceSid: service.sid,
     entitySid: entity.sid,
     identity,
@@ -74,16 +87,10 @@ function createFactor(ctx: RouteContext): ReturnType<Route['handle']> {
   return { status: 201, body: newFactorJson(ctx.env, factor), afterResponse: () => ctx.env.events.emit(event) };
 }
 
-/**
- * Verifying a push factor: the device proves it holds the private key by signing a JWT
- * whose `factor_sid` claim names this factor.
- * Guess: the real SDK's payload format is not public; the emulator's device sends this one.
- */
+/** Verifying a push factor: `AuthPayload` must be the factor key's signature of the factor SID (factor-proof.ts). */
 function verifyFactorPayload(factor: FactorRecord, authPayload: string): void {
-  const claims = verifyEs256(authPayload, factor.publicKey);
-  if (!claims || claims['factor_sid'] !== factor.sid) {
-    // Guess: Twilio answers a failed factor verification like a failed challenge signature.
-    throw new TwilioApiError(403, 60324, 'The AuthPayload signature could not be verified');
+  if (!isValidFactorProof(factor.sid, authPayload, factor.publicKey)) {
+    throw new TwilioApiError(403, 60311, 'Factor verification failed');
   }
 }
 
@@ -142,9 +149,9 @@ export const factorRoutes: Route[] = [
     pattern: '/v2/Services/{VA}/Entities/{identity}/Factors',
     operation: 'listFactors',
     handle(ctx) {
-      // Guess: an identity with no entity yet lists as empty rather than 20404.
+      // Guess: an identity with no entity yet lists as empty rather than 60392.
       const service = serviceOf(ctx);
-      const factors = ctx.env.state.factorsOfEntity(service.sid, pathParam(ctx, 'identity'));
+      const factors = ctx.env.state.factorsOfEntity(service.sid, pathIdentity(ctx));
       return { status: 200, body: listPage(ctx.env, ctx.path, 'factors', factors, ctx.params, {}, (f) => factorJson(ctx.env, f)) };
     },
   },

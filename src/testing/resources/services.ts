@@ -1,5 +1,6 @@
 import type { Route } from '../http-router.js';
-import { listPage, serviceJson } from '../serialize.js';
+import { listPage } from '../paging.js';
+import { serviceJson } from '../serialize.js';
 import { newSid } from '../sids.js';
 import { maxLength, optionalBool, requireParam } from '../validate.js';
 import { serviceOf } from './lookup.js';

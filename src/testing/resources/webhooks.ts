@@ -1,7 +1,8 @@
 import { invalidParameter, notFound } from '../errors.js';
 import type { Route } from '../http-router.js';
+import { listPage } from '../paging.js';
 import { pathParam, type RouteContext } from '../route-context.js';
-import { listPage, webhookJson } from '../serialize.js';
+import { webhookJson } from '../serialize.js';
 import { newSid } from '../sids.js';
 import type { WebhookRecord } from '../state.js';
 import { isHttpUrl, optionalEnum, requireParam } from '../validate.js';
