@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VerifyPushEmulator } from '../../src/testing/index.js';
 import { emulatorClient } from '../../src/testing/sdk-client.js';
 import { challengesOf, enrol, startClocked, type ClockedEmulator, type Enrolment } from './support.js';
 
@@ -112,6 +113,33 @@ describe('factor limits', () => {
     expect(await factors(user.factorSid).remove()).toBe(true);
     expect(await factors.list()).toEqual([]);
     await expect(factors(user.factorSid).fetch()).rejects.toMatchObject({ status: 404, code: 60390 });
+  });
+});
+
+describe('unverified factor lifetime', () => {
+  it('is configurable, up to the 24 hours Twilio may keep one', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const emulator = await VerifyPushEmulator.start({ clock: () => now, unverifiedFactorTtlMs: 24 * 60 * 60_000 });
+    try {
+      const serviceSid = await emulator.createService('TTL');
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const factors = emulator.client().verify.v2.services(serviceSid).entities('user-ttl-000001');
+      const factor = await factors.newFactors.create({
+        friendlyName: 'slow enrolment',
+        factorType: 'push',
+        'binding.alg': 'ES256',
+        'binding.publicKey': publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+        'config.appId': 'com.example.app',
+        'config.notificationPlatform': 'none',
+      });
+      now += 23 * 60 * 60_000;
+      expect((await factors.factors(factor.sid).fetch()).status).toBe('unverified');
+      now += 60 * 60_000;
+      await expect(factors.factors(factor.sid).fetch()).rejects.toMatchObject({ status: 404, code: 60390 });
+    } finally {
+      await emulator.close();
+    }
+    await expect(VerifyPushEmulator.start({ unverifiedFactorTtlMs: 0 })).rejects.toThrow(TypeError);
   });
 });
 

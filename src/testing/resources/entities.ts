@@ -56,8 +56,9 @@ export const entityRoutes: Route[] = [
     pattern: '/v2/Services/{VA}/Entities/{identity}',
     operation: 'deleteEntity',
     handle(ctx) {
-      // Removing an entity removes its factors and challenges (Twilio's Entity resource: deleting an entity
-      // deletes everything under it). Guess: no factor.deleted webhooks are sent for them.
+      // Removing an entity removes its factors and challenges: Twilio's Entity resource page says an Entity
+      // contains its Factors, and the factor and challenge paths live under it (https://www.twilio.com/docs/verify/api/entity).
+      // Guess: no page states the cascade in words, nor whether factor.deleted webhooks go out; none do here.
       ctx.env.state.deleteEntity(entityOf(ctx));
       return { status: 204 };
     },
