@@ -8,6 +8,8 @@ export interface CliSettings {
   serviceName: string | undefined;
   accountSid: string | undefined;
   authToken: string | undefined;
+  /** How webhook bodies are sent: form-encoded (Twilio's usual) or JSON with bodySHA256. */
+  webhookBody: 'form' | 'json';
 }
 
 export const USAGE = `Usage: passport-twilio-verify-push-emulator [options]
@@ -22,6 +24,8 @@ Options:
   --service-name <name>  the service's friendly name (implies --service)
   --account-sid <AC…>    account SID to accept (default: a random one)
   --auth-token <token>   auth token to accept and sign webhooks with (default: a random one)
+  --webhook-body <form|json>
+                         send webhooks form-encoded (default) or as JSON signed through bodySHA256
   -h, --help             show this text
 `;
 
@@ -42,6 +46,7 @@ export function parseCliArgs(argv: string[]): CliSettings {
         'service-name': { type: 'string' },
         'account-sid': { type: 'string' },
         'auth-token': { type: 'string' },
+        'webhook-body': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -51,6 +56,8 @@ export function parseCliArgs(argv: string[]): CliSettings {
   if (!/^\d+$/.test(values.port ?? '0') || port > 65535) {
     throw new CliUsageError('--port must be a whole number from 0 to 65535.');
   }
+  const webhookBody = values['webhook-body'] ?? 'form';
+  if (webhookBody !== 'form' && webhookBody !== 'json') throw new CliUsageError('--webhook-body must be form or json.');
   const serviceName = values['service-name'] ?? (values.service ? 'Emulated Verify' : undefined);
   return {
     help: values.help ?? false,
@@ -58,5 +65,6 @@ export function parseCliArgs(argv: string[]): CliSettings {
     serviceName,
     accountSid: values['account-sid'],
     authToken: values['auth-token'],
+    webhookBody,
   };
 }

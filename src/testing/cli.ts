@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   }
   const emulator = await VerifyPushEmulator.start({
     port: settings.port,
+    webhookBody: settings.webhookBody,
     ...(settings.accountSid === undefined ? {} : { accountSid: settings.accountSid }),
     ...(settings.authToken === undefined ? {} : { authToken: settings.authToken }),
   });

@@ -19,9 +19,10 @@ import type {
   EmulatorClientOptions,
   EmulatorStartOptions,
   FaultControl,
+  WebhookBodyFormat,
   WebhookDelivery,
 } from './types.js';
-import { WebhookSender } from './webhook-sender.js';
+import { WEBHOOK_DEFAULTS, WebhookSender } from './webhook-sender.js';
 
 /** A running emulator: a real HTTP server on 127.0.0.1 speaking Twilio Verify v2. */
 export interface RunningEmulator {
@@ -42,6 +43,11 @@ export interface RunningEmulator {
   clearCalls(): void;
   /** What was POSTed to webhooks and how each attempt went. */
   deliveries(): WebhookDelivery[];
+  /**
+   * Sends this webhook's bodies as JSON (`bodySHA256` in the URL) or form-encoded from now on, whatever the
+   * `webhookBody` start option says. Twilio's API has no such setting; this lets one test cover both forms.
+   */
+  setWebhookBody(webhookSid: string, format: WebhookBodyFormat): void;
   /** Resolves when every webhook delivery started so far has finished (no timing needed in tests). */
   webhooksSettled(): Promise<void>;
   /** Stops the server, ends open (also hung) connections and pending deliveries. Idempotent. */
@@ -107,6 +113,11 @@ class EmulatorHandle implements RunningEmulator {
     return this.sender.deliveries();
   }
 
+  setWebhookBody(webhookSid: string, format: WebhookBodyFormat): void {
+    if (format !== 'form' && format !== 'json') throw new TypeError("format must be 'form' or 'json'");
+    this.sender.setFormat(webhookSid, format);
+  }
+
   webhooksSettled(): Promise<void> {
     return this.sender.settled();
   }
@@ -133,6 +144,22 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new TypeError(`${name} must be a positive number`);
+  return value;
+}
+
+function retryCount(value: number): number {
+  // Twilio's `rc` takes 0 to 5.
+  if (!(Number.isInteger(value) && value >= 0 && value <= 5)) throw new TypeError('webhookRetries must be a whole number from 0 to 5');
+  return value;
+}
+
+function bodyFormat(value: WebhookBodyFormat): WebhookBodyFormat {
+  if (value !== 'form' && value !== 'json') throw new TypeError("webhookBody must be 'form' or 'json'");
+  return value;
+}
+
 export const VerifyPushEmulator = {
   /** Starts an emulator on 127.0.0.1 (port 0 by default) and resolves once it listens. */
   async start(options: EmulatorStartOptions = {}): Promise<RunningEmulator> {
@@ -141,12 +168,18 @@ export const VerifyPushEmulator = {
     const authToken = options.authToken ?? randomBytes(16).toString('hex');
     if (authToken === '') throw new TypeError('authToken must not be empty');
     const clock: Clock = options.clock ?? Date.now;
-    const unverifiedFactorTtlMs = options.unverifiedFactorTtlMs ?? DEFAULT_UNVERIFIED_FACTOR_TTL_MS;
-    if (!(Number.isFinite(unverifiedFactorTtlMs) && unverifiedFactorTtlMs > 0)) throw new TypeError('unverifiedFactorTtlMs must be a positive number');
-    const state = new EmulatorState(clock, unverifiedFactorTtlMs);
+    const state = new EmulatorState(clock, positive('unverifiedFactorTtlMs', options.unverifiedFactorTtlMs ?? DEFAULT_UNVERIFIED_FACTOR_TTL_MS));
     const faults = new FaultInjector(options.random ?? Math.random);
     const calls = new CallLog();
-    const sender = new WebhookSender({ state, accountSid, authToken, faults, timeoutMs: options.webhookTimeoutMs ?? 5000 });
+    const sender = new WebhookSender({
+      state,
+      accountSid,
+      authToken,
+      faults,
+      totalTimeoutMs: positive('webhookTimeoutMs', options.webhookTimeoutMs ?? WEBHOOK_DEFAULTS.totalTimeoutMs),
+      retries: retryCount(options.webhookRetries ?? WEBHOOK_DEFAULTS.retries),
+      defaultFormat: bodyFormat(options.webhookBody ?? 'form'),
+    });
     const timers = new Set<NodeJS.Timeout>();
     const router = new HttpRouter(allRoutes);
     const env: EmulatorEnv = { state, accountSid, authToken, baseUrl: '', events: sender };

@@ -11,6 +11,9 @@ export interface WebhookPlan {
   duplicate: boolean;
 }
 
+/** What happens to one attempt of a delivery: no connection at all, or the receiver's answer lost on the way back. */
+export type WebhookAttemptFault = 'refuseConnection' | 'loseAnswer';
+
 function checkProbability(name: string, value: number | undefined): void {
   if (value !== undefined && !(value >= 0 && value <= 1)) throw new RangeError(`${name} must be between 0 and 1`);
 }
@@ -25,6 +28,9 @@ export class FaultInjector implements FaultControl {
   private webhookDuplicates = 0;
   private dropProbability = 0;
   private duplicateProbability = 0;
+  private connectionFailures = 0;
+  private lostAnswers = 0;
+  private retryUuid: 'same' | 'new' = 'same';
 
   constructor(private readonly random: () => number) {}
 
@@ -44,8 +50,16 @@ export class FaultInjector implements FaultControl {
   webhooks(rule: WebhookFaultRule): void {
     checkProbability('dropProbability', rule.dropProbability);
     checkProbability('duplicateProbability', rule.duplicateProbability);
+    for (const name of ['drop', 'duplicate', 'connectionFailures', 'lostAnswers'] as const) {
+      const count = rule[name];
+      if (count !== undefined && !(Number.isInteger(count) && count >= 0)) throw new RangeError(`${name} must be a whole number`);
+    }
+    if (rule.retryUuid !== undefined && rule.retryUuid !== 'same' && rule.retryUuid !== 'new') throw new RangeError("retryUuid must be 'same' or 'new'");
     this.webhookDrops += rule.drop ?? 0;
     this.webhookDuplicates += rule.duplicate ?? 0;
+    this.connectionFailures += rule.connectionFailures ?? 0;
+    this.lostAnswers += rule.lostAnswers ?? 0;
+    if (rule.retryUuid !== undefined) this.retryUuid = rule.retryUuid;
     if (rule.dropProbability !== undefined) this.dropProbability = rule.dropProbability;
     if (rule.duplicateProbability !== undefined) this.duplicateProbability = rule.duplicateProbability;
   }
@@ -56,6 +70,9 @@ export class FaultInjector implements FaultControl {
     this.webhookDuplicates = 0;
     this.dropProbability = 0;
     this.duplicateProbability = 0;
+    this.connectionFailures = 0;
+    this.lostAnswers = 0;
+    this.retryUuid = 'same';
   }
 
   /** The fault for this call, if any; uses up one hit of the rule. */
@@ -83,5 +100,23 @@ export class FaultInjector implements FaultControl {
     }
     const duplicate = this.duplicateProbability > 0 && this.random() < this.duplicateProbability;
     return { drop: false, duplicate };
+  }
+
+  /** The fault for the next attempt of a delivery (first tries and retries alike), if any. */
+  planWebhookAttempt(): WebhookAttemptFault | undefined {
+    if (this.connectionFailures > 0) {
+      this.connectionFailures -= 1;
+      return 'refuseConnection';
+    }
+    if (this.lostAnswers > 0) {
+      this.lostAnswers -= 1;
+      return 'loseAnswer';
+    }
+    return undefined;
+  }
+
+  /** Whether a retried delivery keeps the `uuid` of the attempt before it. */
+  webhookRetryUuid(): 'same' | 'new' {
+    return this.retryUuid;
   }
 }

@@ -17,8 +17,19 @@ export interface EmulatorStartOptions {
   clock?: Clock;
   /** Source of randomness in [0, 1) for probabilistic faults, so tests can be deterministic. Default `Math.random`. */
   random?: () => number;
-  /** Per-attempt timeout of webhook deliveries in ms. Default 5000. */
+  /**
+   * Time allowed for a webhook delivery, its retry included, in ms: Twilio's total time `tt`. Each attempt also
+   * stops after 5 s without a connection (`ct`). Default 15000, Twilio's default.
+   */
   webhookTimeoutMs?: number;
+  /** Retries of a delivery that got no answer (refused, reset or timed out): Twilio's `rc`, 0–5. Default 1. */
+  webhookRetries?: number;
+  /**
+   * How webhook bodies are sent: `form` (application/x-www-form-urlencoded, every field signed) or `json`
+   * (application/json, signed through `bodySHA256` in the URL). Default `form`; `emulator.setWebhookBody()`
+   * changes it for one webhook.
+   */
+  webhookBody?: WebhookBodyFormat;
   /**
    * How long a factor that was never verified lives, in ms. Twilio deletes unverified factors 1 to 24 hours
    * after creation (https://www.twilio.com/docs/api/errors/60318); the default, 1 hour, is the soonest, so an
@@ -116,6 +127,9 @@ export interface FaultRule {
   afterProcessing?: boolean;
 }
 
+/** How a webhook's body is encoded and signed. */
+export type WebhookBodyFormat = 'form' | 'json';
+
 export interface WebhookFaultRule {
   /** Drop (never send) the next N deliveries. */
   drop?: number;
@@ -125,6 +139,12 @@ export interface WebhookFaultRule {
   dropProbability?: number;
   /** Duplicate each later delivery with this probability (0–1), until `clear()`. */
   duplicateProbability?: number;
+  /** The next N attempts (first tries or retries) fail as if the receiver refused the connection. */
+  connectionFailures?: number;
+  /** The next N attempts reach the receiver, but its answer is lost on the way back, so the emulator retries. */
+  lostAnswers?: number;
+  /** Whether a retry keeps the `uuid` of the attempt it repeats (`same`, the default) or gets a new one, until `clear()`. */
+  retryUuid?: 'same' | 'new';
 }
 
 export interface FaultControl {
@@ -164,20 +184,24 @@ export type WebhookEventType =
   | 'challenge.denied';
 
 export interface WebhookDelivery {
-  /** The event's `uuid` (shared by duplicates of one delivery). */
+  /** The event's `uuid` (shared by duplicates of one delivery, and by its retries unless a fault says otherwise). */
   uuid: string;
   type: WebhookEventType;
   webhookSid: string;
+  /** The URL POSTed to: the webhook's, plus `bodySHA256` for a JSON body. */
   url: string;
-  /** The form parameters sent (or that would have been sent, when dropped). */
+  format: WebhookBodyFormat;
+  /** The event's fields as sent (or as they would have been sent, when dropped). */
   params: Record<string, string>;
   /** The `X-Twilio-Signature` header sent. */
   signature: string;
-  /** `sent`: answered 2xx; `failed`: non-2xx or network error; `dropped`: withheld by a fault. */
+  /** `sent`: answered 2xx; `failed`: non-2xx or no answer; `dropped`: withheld by a fault. */
   outcome: 'sent' | 'failed' | 'dropped';
+  /** 1 for the first try, then 2, … for the retries of an attempt that got no answer. */
+  attempt: number;
   /** HTTP status the receiver answered with, when it answered. */
   status?: number;
-  /** Network error text, when the POST failed without an answer. */
+  /** Why no answer came: a network error, a timeout, or an injected fault. */
   error?: string;
   /** True for the second copy sent by a `duplicate` fault. */
   duplicate: boolean;

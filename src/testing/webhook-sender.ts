@@ -1,51 +1,66 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type ClientRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { FaultInjector } from './faults.js';
+import type { FaultInjector, WebhookAttemptFault } from './faults.js';
 import type { EventSink, VerifyEvent } from './route-context.js';
-import { twilioSignature } from './signature.js';
 import type { EmulatorState, WebhookRecord } from './state.js';
-import type { WebhookDelivery } from './types.js';
+import type { WebhookBodyFormat, WebhookDelivery } from './types.js';
+import { signedWebhookRequest, type SignedWebhookRequest } from './webhook-request.js';
+import { postWebhook, type PostResult } from './webhook-post.js';
 
 export interface WebhookSenderOptions {
   state: EmulatorState;
   accountSid: string;
   authToken: string;
   faults: FaultInjector;
-  timeoutMs: number;
+  /** Time allowed for a delivery, its retries included (Twilio's `tt`). */
+  totalTimeoutMs: number;
+  /** Retries after a failed connection (Twilio's `rc`). */
+  retries: number;
+  /** How bodies are sent unless a webhook was given its own format. */
+  defaultFormat: WebhookBodyFormat;
 }
 
-type PostResult = { status: number } | { error: string };
+/**
+ * Twilio's defaults for its HTTP callbacks, from "Webhooks (HTTP callbacks): Connection Overrides"
+ * (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): connect timeout `ct` 5000 ms,
+ * read timeout `rt` 15000 ms, total time `tt` 15000 ms for all attempts, retry count `rc` 1 "if its connection
+ * to your webhook fails".
+ * Guess: that Verify's webhooks follow these platform defaults; Verify documents no retry policy of its own.
+ */
+export const WEBHOOK_DEFAULTS = { connectTimeoutMs: 5000, readTimeoutMs: 15_000, totalTimeoutMs: 15_000, retries: 1 } as const;
 
 /**
- * Delivers Verify events to a service's webhooks the way Twilio does: an HTTP POST, form-encoded,
- * signed with `X-Twilio-Signature`. A receiver that fails or is unreachable is recorded in
- * `deliveries()` and never breaks the emulator.
- * Guess: Twilio's retry policy for Verify webhooks is not documented; the emulator sends once
- * (a `duplicate` fault stands in for a retry).
+ * Delivers Verify events to a service's webhooks the way Twilio does: an HTTP POST signed with
+ * `X-Twilio-Signature`, form-encoded or as JSON with `bodySHA256`, retried once when no answer came back.
+ * A receiver that fails or is unreachable is recorded in `deliveries()` and never breaks the emulator.
  */
 export class WebhookSender implements EventSink {
   private readonly log: WebhookDelivery[] = [];
+  private readonly formats = new Map<string, WebhookBodyFormat>();
   private readonly inflight = new Set<Promise<void>>();
-  private readonly requests = new Set<ClientRequest>();
+  private readonly aborts = new Set<AbortController>();
   private closed = false;
 
   constructor(private readonly options: WebhookSenderOptions) {}
+
+  /** Sends this webhook's bodies as `format` from now on (Twilio's Verify API has no such setting). */
+  setFormat(webhookSid: string, format: WebhookBodyFormat): void {
+    this.formats.set(webhookSid, format);
+  }
 
   emit(event: VerifyEvent): void {
     if (this.closed) return;
     for (const webhook of this.subscribers(event)) {
       const params = this.payload(event);
-      const signature = twilioSignature(this.options.authToken, webhook.webhookUrl, params);
+      const request = signedWebhookRequest(this.options.authToken, webhook.webhookUrl, params, this.formatOf(webhook));
       const plan = this.options.faults.planWebhook();
-      const base = { uuid: params['uuid'] ?? '', type: event.type, webhookSid: webhook.sid, url: webhook.webhookUrl, params, signature };
       if (plan.drop) {
-        this.log.push({ ...base, outcome: 'dropped', duplicate: false, at: this.options.state.now() });
+        this.record(webhook, event, request, { outcome: 'dropped', duplicate: false, attempt: 1, at: this.options.state.now() });
         continue;
       }
       const delivery = (async () => {
-        await this.deliver(base, false);
-        if (plan.duplicate) await this.deliver(base, true);
+        await this.deliver(webhook, event, request);
+        // A copy of the whole delivery, as a sender that re-sends an event it already delivered would.
+        if (plan.duplicate) await this.attempt(webhook, event, request, 1, true, undefined);
       })();
       this.inflight.add(delivery);
       void delivery.finally(() => this.inflight.delete(delivery));
@@ -63,7 +78,11 @@ export class WebhookSender implements EventSink {
 
   close(): void {
     this.closed = true;
-    for (const req of this.requests) req.destroy();
+    for (const abort of this.aborts) abort.abort();
+  }
+
+  private formatOf(webhook: WebhookRecord): WebhookBodyFormat {
+    return this.formats.get(webhook.sid) ?? this.options.defaultFormat;
   }
 
   private subscribers(event: VerifyEvent): WebhookRecord[] {
@@ -93,54 +112,70 @@ export class WebhookSender implements EventSink {
     return params;
   }
 
-  private async deliver(base: Omit<WebhookDelivery, 'outcome' | 'duplicate' | 'at'>, duplicate: boolean): Promise<void> {
-    const at = this.options.state.now();
-    const result = await this.post(base.url, base.params, base.signature);
-    const outcome = 'status' in result && result.status >= 200 && result.status < 300 ? 'sent' : 'failed';
-    this.log.push({ ...base, ...result, outcome, duplicate, at });
+  /** The first attempt and, while no answer came back and time is left, the retries. */
+  private async deliver(webhook: WebhookRecord, event: VerifyEvent, first: SignedWebhookRequest): Promise<void> {
+    const deadline = Date.now() + this.options.totalTimeoutMs;
+    let request = first;
+    for (let attempt = 1; attempt <= 1 + this.options.retries; attempt += 1) {
+      if (attempt > 1 && this.options.faults.webhookRetryUuid() === 'new') {
+        // Guess: whether Twilio's retry of a delivery keeps its uuid is not documented; a fault picks.
+        request = signedWebhookRequest(this.options.authToken, webhook.webhookUrl, { ...request.params, uuid: randomUUID() }, request.format);
+      }
+      const remaining = deadline - Date.now();
+      const fault = this.options.faults.planWebhookAttempt();
+      const result = await this.attempt(webhook, event, request, attempt, false, fault, remaining);
+      if ('status' in result || this.closed || deadline - Date.now() <= 0) return;
+    }
   }
 
-  private post(url: string, params: Record<string, string>, signature: string): Promise<PostResult> {
-    return new Promise((resolve) => {
-      if (this.closed) {
-        resolve({ error: 'emulator closed' });
-        return;
-      }
-      const body = new URLSearchParams(params).toString();
-      const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-      let req: ClientRequest;
+  private async attempt(
+    webhook: WebhookRecord,
+    event: VerifyEvent,
+    request: SignedWebhookRequest,
+    attempt: number,
+    duplicate: boolean,
+    fault: WebhookAttemptFault | undefined,
+    budgetMs: number = this.options.totalTimeoutMs,
+  ): Promise<PostResult> {
+    const at = this.options.state.now();
+    let result: PostResult;
+    if (this.closed) result = { error: 'emulator closed' };
+    else if (fault === 'refuseConnection') result = { error: 'connection refused (injected fault)' };
+    else {
+      const abort = new AbortController();
+      this.aborts.add(abort);
       try {
-        req = send(url, {
-          method: 'POST',
-          // A fresh connection per delivery, so a receiver's server can close without waiting on us.
-          agent: false,
-          timeout: this.options.timeoutMs,
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
-            'Content-Length': Buffer.byteLength(body),
-            'X-Twilio-Signature': signature,
-            // Guess: the User-Agent Twilio's webhook proxy is known to send.
-            'User-Agent': 'TwilioProxy/1.1',
-            Connection: 'close',
-          },
+        result = await postWebhook(request, {
+          connectTimeoutMs: Math.min(WEBHOOK_DEFAULTS.connectTimeoutMs, budgetMs),
+          readTimeoutMs: Math.min(WEBHOOK_DEFAULTS.readTimeoutMs, budgetMs),
+          signal: abort.signal,
         });
-      } catch (error) {
-        resolve({ error: error instanceof Error ? error.message : String(error) });
-        return;
+      } finally {
+        this.aborts.delete(abort);
       }
-      this.requests.add(req);
-      req.on('response', (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-        res.on('error', (error) => resolve({ error: error.message }));
-      });
-      req.on('timeout', () => req.destroy(new Error('webhook timed out')));
-      req.on('error', (error) => resolve({ error: error.message }));
-      req.on('close', () => {
-        this.requests.delete(req);
-        resolve({ error: 'connection closed' });
-      });
-      req.end(body);
+      // The receiver got the request, but its answer never reaches us (a connection reset, say).
+      if (fault === 'loseAnswer' && 'status' in result) result = { error: 'answer lost (injected fault)' };
+    }
+    const outcome = 'status' in result && result.status >= 200 && result.status < 300 ? 'sent' : 'failed';
+    this.record(webhook, event, request, { ...result, outcome, duplicate, attempt, at });
+    return result;
+  }
+
+  private record(
+    webhook: WebhookRecord,
+    event: VerifyEvent,
+    request: SignedWebhookRequest,
+    how: Pick<WebhookDelivery, 'outcome' | 'duplicate' | 'attempt' | 'at'> & { status?: number; error?: string },
+  ): void {
+    this.log.push({
+      uuid: request.params['uuid'] ?? '',
+      type: event.type,
+      webhookSid: webhook.sid,
+      url: request.url,
+      format: request.format,
+      params: request.params,
+      signature: request.signature,
+      ...how,
     });
   }
 }

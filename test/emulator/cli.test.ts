@@ -4,9 +4,11 @@
  * the JSON line it printed.
  */
 import { readFileSync, statSync } from 'node:fs';
+import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorClient, emulatorDevice } from '../../src/testing/index.js';
 import { emulatorBinPath as binPath, killEmulatorBins, startEmulatorBin as startBin } from '../helpers/emulator-bin.js';
+import { startReceiver } from './receiver.js';
 
 afterEach(killEmulatorBins);
 
@@ -69,5 +71,28 @@ describe('emulator server (bin)', () => {
 
   it('refuses a bad command line with the usage text and status 2', async () => {
     await expect(startBin(['--port', 'eighty'])).rejects.toThrow(/exited \(2\)[\s\S]*--port must be a whole number[\s\S]*Usage:/);
+    await expect(startBin(['--webhook-body', 'xml'])).rejects.toThrow(/exited \(2\)[\s\S]*--webhook-body must be form or json/);
+  });
+
+  it('sends JSON webhooks signed through bodySHA256 with --webhook-body json', async () => {
+    const receiver = await startReceiver();
+    try {
+      const { child, info, exited } = await startBin(['--service', '--webhook-body', 'json']);
+      const serviceSid = info.serviceSid!;
+      await emulatorClient(info).verify.v2.services(serviceSid).webhooks.create({
+        friendlyName: 'json',
+        eventTypes: ['factor.created'],
+        webhookUrl: `${receiver.url}/hook`,
+      });
+      await emulatorDevice(info).register({ serviceSid, identity: 'cli-user-0002' });
+      await expect.poll(() => receiver.received.length).toBe(1);
+      const hook = receiver.received[0]!;
+      expect(hook.contentType).toBe('application/json');
+      expect(twilio.validateRequestWithBody(info.authToken, hook.signature, `${receiver.url}${hook.originalUrl}`, hook.raw)).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -141,6 +141,145 @@ describe('failures', () => {
   });
 });
 
+describe('JSON bodies', () => {
+  it('sends a webhook chosen for it as application/json, signed through bodySHA256 as validateRequestWithBody checks', async () => {
+    const json = await addWebhook('/json', ['challenge.approved']);
+    await addWebhook('/form', ['challenge.approved']);
+    emulator.setWebhookBody(json.sid, 'json');
+    const { challengeSid } = await enrolAndAnswer();
+    const hook = receiver.received.find((h) => h.path === '/json')!;
+    expect(hook.contentType).toBe('application/json');
+    expect(JSON.parse(hook.raw)).toMatchObject({ type: 'challenge.approved', challenge_sid: challengeSid, account_sid: emulator.accountSid });
+    const signedUrl = `${receiver.url}${hook.originalUrl}`;
+    expect(new URL(signedUrl).searchParams.get('bodySHA256')).toMatch(/^[0-9a-f]{64}$/);
+    expect(twilio.validateRequestWithBody(emulator.authToken, hook.signature, signedUrl, hook.raw)).toBe(true);
+    // Any change to the bytes breaks it.
+    expect(twilio.validateRequestWithBody(emulator.authToken, hook.signature, signedUrl, hook.raw.replace('approved', 'denied'))).toBe(false);
+    expect(emulator.deliveries().find((d) => d.webhookSid === json.sid)).toMatchObject({ format: 'json', url: signedUrl, outcome: 'sent' });
+    // The other webhook keeps form bodies.
+    const form = receiver.received.find((h) => h.path === '/form')!;
+    expect(form.contentType).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(twilio.validateRequest(emulator.authToken, form.signature, `${receiver.url}/form`, form.params)).toBe(true);
+  });
+
+  it('sends every webhook as JSON when started with webhookBody: json', async () => {
+    const jsonEmulator = await VerifyPushEmulator.start({ webhookBody: 'json' });
+    try {
+      const user = await enrol(jsonEmulator);
+      await jsonEmulator.client().verify.v2.services(user.serviceSid).webhooks.create({
+        friendlyName: 'all',
+        eventTypes: ['*'],
+        webhookUrl: `${receiver.url}/hook?tenant=a`,
+      });
+      await jsonEmulator.device().register({ serviceSid: user.serviceSid, identity: 'user-json-000001' });
+      await jsonEmulator.webhooksSettled();
+      expect(receiver.received.map((h) => h.contentType)).toEqual(['application/json', 'application/json']);
+      for (const hook of receiver.received) {
+        // The query the webhook was configured with stays; bodySHA256 is added after it.
+        expect(hook.originalUrl).toMatch(/^\/hook\?tenant=a&bodySHA256=[0-9a-f]{64}$/);
+        expect(twilio.validateRequestWithBody(jsonEmulator.authToken, hook.signature, `${receiver.url}${hook.originalUrl}`, hook.raw)).toBe(true);
+      }
+    } finally {
+      await jsonEmulator.close();
+    }
+  });
+});
+
+describe('retries', () => {
+  async function closedPort(): Promise<number> {
+    return new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+  }
+
+  it('retries once, with the same uuid and signature, when the connection is refused', async () => {
+    await emulator.client().verify.v2.services(serviceSid).webhooks.create({
+      friendlyName: 'nobody home',
+      eventTypes: ['challenge.approved'],
+      webhookUrl: `http://127.0.0.1:${await closedPort()}/hook`,
+    });
+    await enrolAndAnswer();
+    const attempts = emulator.deliveries();
+    expect(attempts.map((d) => [d.attempt, d.outcome, d.status])).toEqual([
+      [1, 'failed', undefined],
+      [2, 'failed', undefined],
+    ]);
+    expect(attempts[1]?.uuid).toBe(attempts[0]?.uuid);
+    expect(attempts[1]?.signature).toBe(attempts[0]?.signature);
+  });
+
+  it('does not retry an answer, even an error status', async () => {
+    await addWebhook('/fail', ['challenge.approved']);
+    await enrolAndAnswer();
+    expect(receiver.received).toHaveLength(1);
+    expect(emulator.deliveries().map((d) => [d.attempt, d.status])).toEqual([[1, 500]]);
+  });
+
+  it('delivers on the retry after an injected connection failure', async () => {
+    await addWebhook('/hook', ['challenge.approved']);
+    emulator.faults.webhooks({ connectionFailures: 1 });
+    await enrolAndAnswer();
+    expect(receiver.received).toHaveLength(1);
+    expect(emulator.deliveries().map((d) => [d.attempt, d.outcome, d.error ?? d.status])).toEqual([
+      [1, 'failed', 'connection refused (injected fault)'],
+      [2, 'sent', 204],
+    ]);
+    const [first, retry] = emulator.deliveries();
+    expect(retry?.uuid).toBe(first?.uuid);
+  });
+
+  it('sends a lost answer\'s delivery again, keeping its uuid unless told to give the retry a new one', async () => {
+    await addWebhook('/hook', ['challenge.approved']);
+    emulator.faults.webhooks({ lostAnswers: 1 });
+    await enrolAndAnswer();
+    expect(receiver.received.map((h) => h.params['uuid'])).toEqual([receiver.received[0]?.params['uuid'], receiver.received[0]?.params['uuid']]);
+
+    receiver.received.length = 0;
+    emulator.faults.webhooks({ lostAnswers: 1, retryUuid: 'new' });
+    const device = emulator.device();
+    const { factorSid } = await device.register({ serviceSid, identity: 'user-0043-abcdef' });
+    const challenge = await challengesOf(emulator, { serviceSid, identity: 'user-0043-abcdef' }).create({ factorSid, 'details.message': 'Log in?' });
+    await device.approve({ serviceSid, identity: 'user-0043-abcdef', factorSid, challengeSid: challenge.sid });
+    await emulator.webhooksSettled();
+    const [first, retry] = receiver.received;
+    expect(retry?.params['uuid']).not.toBe(first?.params['uuid']);
+    expect({ ...retry?.params, uuid: '' }).toEqual({ ...first?.params, uuid: '' });
+    // The retry is signed anew, over its own uuid.
+    expect(twilio.validateRequest(emulator.authToken, retry?.signature ?? '', `${receiver.url}/hook`, retry?.params ?? {})).toBe(true);
+  });
+
+  it('makes no retry with webhookRetries: 0, nor once the delivery\'s time (webhookTimeoutMs) is spent', async () => {
+    const strict = await VerifyPushEmulator.start({ webhookRetries: 0 });
+    const hurried = await VerifyPushEmulator.start({ webhookTimeoutMs: 200 });
+    try {
+      for (const [instance, path] of [
+        [strict, '/hook'],
+        [hurried, '/slow'],
+      ] as const) {
+        const user = await enrol(instance);
+        await instance.client().verify.v2.services(user.serviceSid).webhooks.create({
+          friendlyName: 'hook',
+          eventTypes: ['challenge.approved'],
+          webhookUrl: `${receiver.url}${path}`,
+        });
+        if (instance === strict) instance.faults.webhooks({ connectionFailures: 1 });
+        const challenge = await challengesOf(instance, user).create({ factorSid: user.factorSid, 'details.message': 'Log in?' });
+        await user.device.approve({ ...user, challengeSid: challenge.sid });
+        await instance.webhooksSettled();
+        expect(instance.deliveries().map((d) => [d.attempt, d.outcome])).toEqual([[1, 'failed']]);
+      }
+      expect(hurried.deliveries()[0]?.error).toBe('webhook timed out');
+    } finally {
+      await strict.close();
+      await hurried.close();
+    }
+    await expect(VerifyPushEmulator.start({ webhookRetries: 6 })).rejects.toThrow(TypeError);
+  });
+});
+
 describe('webhook resources', () => {
   it('creates, lists, updates and deletes webhooks', async () => {
     const webhooks = emulator.client().verify.v2.services(serviceSid).webhooks;
