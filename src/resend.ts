@@ -4,8 +4,12 @@ import { jsonMiddleware, sendJson, type JsonMiddleware } from './json-middleware
 import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
 import type { VerifyApi } from './verify-api.js';
 
-/** Twilio sends a challenge's notification at most 3 more times (error 60309 after that). */
-export const MAX_RESENDS = 3;
+/**
+ * Twilio sends at most 3 notifications per challenge (error 60309), and its error page counts them per
+ * challenge, the push sent at creation included: so 2 re-sends. Should Twilio allow a third, we merely offer
+ * one fewer; should it refuse one earlier, its 60309 still ends as a clean 429, never a 5xx.
+ */
+export const MAX_RESENDS = 2;
 
 export interface ResendResult {
   sent: true;
@@ -46,7 +50,7 @@ export async function resendPendingPush<Req extends IncomingMessage>(deps: Resen
   const left = record.expiresAt - now;
   const { count } = await deps.store.increment(`resend:${record.challengeSid}`, left);
   if (count > MAX_RESENDS) {
-    throw new VerifyPushError('RATE_LIMITED', 'This sign-in request was already sent to the phone 3 more times.', {
+    throw new VerifyPushError('RATE_LIMITED', `This sign-in request was already sent to the phone ${MAX_RESENDS} more times.`, {
       retryAfter: Math.ceil(left / 1000),
     });
   }

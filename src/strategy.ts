@@ -530,7 +530,7 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
   }
 
   /**
-   * POST middleware that sends the session's pending push to the phone again, at most 3 times per challenge
+   * POST middleware that sends the session's pending push to the phone again, at most twice per challenge
    * (Twilio's limit), counted in the store so tabs and instances share the allowance. Answers
    * `{ sent: true, remaining }`, or `{ error: code }`: 401 without a signed-in user, 409 when nothing is
    * pending, 429 when the allowance is used up.

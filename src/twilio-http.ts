@@ -1,4 +1,5 @@
 import { VerifyPushError } from './errors.js';
+import { isNotFound, knownTwilioError } from './twilio-codes.js';
 
 /**
  * The part of a twilio-node client (v5 or v6) this package uses. We call the client's own low-level
@@ -117,11 +118,25 @@ function safeCause(error: unknown): { name: string; code?: string; message: stri
   };
 }
 
+/** Twilio's not-found answers, whatever their code: the caller knows which resource was missing. */
+const notFound = new WeakSet<VerifyPushError>();
+
+export function isTwilioNotFound(error: unknown): boolean {
+  return error instanceof VerifyPushError && notFound.has(error);
+}
+
 function twilioError(status: number, body: unknown, headers: Record<string, unknown> | undefined): VerifyPushError {
   const fields = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; message?: unknown };
   const twilioCode = typeof fields.code === 'number' ? fields.code : undefined;
   const detail = typeof fields.message === 'string' ? `: ${fields.message}` : '';
   const options = { twilioCode, status: 502 };
+  if (isNotFound(twilioCode, status)) {
+    const error = new VerifyPushError('TWILIO_ERROR', `Twilio does not know the resource (${status})${detail}`, { ...options, status: 404 });
+    notFound.add(error);
+    return error;
+  }
+  const known = knownTwilioError(twilioCode);
+  if (known) return new VerifyPushError(known.code, known.message, { twilioCode, status: known.status });
   if (status === 429) {
     const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'));
     return new VerifyPushError('TWILIO_RATE_LIMITED', `Twilio is rate limiting requests${detail}`, {

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { VerifyPushError } from './errors.js';
 import { assertIdentity, assertSid } from './sids.js';
-import { isOutcomeUnknown, isTransient, twilioRequest, type TwilioCall, type TwilioClientLike } from './twilio-http.js';
+import { isOutcomeUnknown, isTransient, isTwilioNotFound, twilioRequest, type TwilioCall, type TwilioClientLike } from './twilio-http.js';
 import {
   toAccessToken,
   toChallenge,
@@ -71,7 +71,14 @@ export class VerifyApi {
     const factors: PushFactor[] = [];
     for (let page = 0; path !== null && page < MAX_FACTOR_PAGES; page += 1) {
       const current: string = path;
-      const body = await this.read({ method: 'get', path: current }, deadline);
+      let body: unknown;
+      try {
+        body = await this.read({ method: 'get', path: current }, deadline);
+      } catch (error) {
+        // A user who never enrolled has no entity at Twilio (60392): that is simply no factors.
+        if (isTwilioNotFound(error) && page === 0) return [];
+        throw error;
+      }
       const { items, nextPageUrl } = toPage(body, 'factors');
       for (const item of items) {
         const factor = toPushFactor(item);
@@ -110,7 +117,9 @@ export class VerifyApi {
         return toChallenge(await twilioRequest(this.client, this.bounded(call, input.deadline)));
       } catch (error) {
         lastError = error;
-        if (!isTransient(error)) throw mapChallengeError(error);
+        // The factor (or the whole entity) vanished between the lookup and the creation: no device to push.
+        if (isTwilioNotFound(error)) throw new VerifyPushError('NO_PUSH_FACTOR', 'This user has no verified push factor.', { cause: error });
+        if (!isTransient(error)) throw error;
       }
       const found = await this.findPendingByTransaction(input);
       if (found) return found;
@@ -126,7 +135,7 @@ export class VerifyApi {
     try {
       return toChallenge(await this.read({ method: 'get', path }, deadline));
     } catch (error) {
-      throw mapChallengeError(error);
+      throw challengeNotFound(error);
     }
   }
 
@@ -145,13 +154,8 @@ export class VerifyApi {
     try {
       await twilioRequest(this.client, this.bounded(call, deadline));
     } catch (error) {
-      if ((error as VerifyPushError).twilioCode === 60309) {
-        throw new VerifyPushError('RATE_LIMITED', 'Twilio sends a challenge to the phone at most 3 more times.', {
-          cause: error,
-          twilioCode: 60309,
-        });
-      }
-      throw mapChallengeError(error);
+      // Twilio's 60309 (no more notifications for this challenge) arrives as RATE_LIMITED: a clean 429.
+      throw challengeNotFound(error);
     }
   }
 
@@ -174,7 +178,7 @@ export class VerifyApi {
     try {
       await this.read({ method: 'delete', path: `${this.entityPath(identity)}/Factors/${factorSid}` });
     } catch (error) {
-      if ((error as VerifyPushError).twilioCode === 20404) {
+      if (isTwilioNotFound(error)) {
         throw new VerifyPushError('NO_PUSH_FACTOR', 'That factor does not exist for this user.', { status: 404 });
       }
       throw error;
@@ -240,15 +244,13 @@ function retryAfterMs(error: unknown): number {
   return typeof seconds === 'number' ? seconds * 1000 : 0;
 }
 
-function mapChallengeError(error: unknown): unknown {
-  const twilioCode = (error as { twilioCode?: unknown } | null)?.twilioCode;
-  if (twilioCode === 20404) {
-    return new VerifyPushError('CHALLENGE_NOT_FOUND', 'Twilio does not know this challenge.', { cause: error, twilioCode });
-  }
-  if (twilioCode === 60318) {
-    return new VerifyPushError('NO_PUSH_FACTOR', 'The push factor is not verified.', { cause: error, twilioCode });
-  }
-  return error;
+/** A not-found answer about a challenge (20404, 60391, any 404) as our CHALLENGE_NOT_FOUND; others unchanged. */
+function challengeNotFound(error: unknown): unknown {
+  if (!isTwilioNotFound(error)) return error;
+  return new VerifyPushError('CHALLENGE_NOT_FOUND', 'Twilio does not know this challenge.', {
+    cause: error,
+    twilioCode: (error as VerifyPushError).twilioCode,
+  });
 }
 
 function pathOf(absoluteUrl: string): string {

@@ -63,7 +63,7 @@ export function pushRoutes(ctx: ExampleContext, options: PushRouteOptions): Rout
     }),
   );
 
-  // "Send it again": the session's own pending push, at most 3 more times (Twilio's limit).
+  // "Send it again": the session's own pending push, at most twice more (Twilio's limit of 3 pushes per challenge).
   router.post(PATHS.resend, push.resend());
 
   // Server-sent events (or long-poll) about this session's own challenge only.

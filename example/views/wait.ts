@@ -16,7 +16,7 @@ export interface WaitView {
   completeUrl: string;
   doneUrl: string;
   retryUrl: string;
-  /** POST here to send the push again (offered after a pause, at most 3 times). */
+  /** POST here to send the push again (offered after a pause, at most twice). */
   resendUrl: string;
   /** Testing aid: skip EventSource to exercise the long-poll path. */
   forceLongPoll: boolean;

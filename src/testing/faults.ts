@@ -1,4 +1,4 @@
-import type { FaultControl, FaultRule, OperationName, WebhookFaultRule } from './types.js';
+import type { CallSource, FaultControl, FaultRule, OperationName, WebhookFaultRule } from './types.js';
 
 interface ActiveRule {
   rule: FaultRule;
@@ -76,10 +76,11 @@ export class FaultInjector implements FaultControl {
   }
 
   /** The fault for this call, if any; uses up one hit of the rule. */
-  pick(operation: OperationName | 'unknown'): FaultRule | undefined {
+  pick(operation: OperationName | 'unknown', source: CallSource): FaultRule | undefined {
     for (const active of this.rules) {
       if (active.remaining <= 0) continue;
       if (active.rule.operation !== '*' && active.rule.operation !== operation) continue;
+      if (active.rule.source !== undefined && active.rule.source !== source) continue;
       if (active.rule.probability !== undefined && this.random() >= active.rule.probability) continue;
       active.remaining -= 1;
       return active.rule;

@@ -88,7 +88,7 @@ export async function handleRequest(deps: HandlerDeps, req: IncomingMessage, res
   if (body !== undefined && isForm(req)) params = params.merge(new Params(new URLSearchParams(body)));
   record.params = params.toRecord();
 
-  const fault = faults.pick(record.operation);
+  const fault = faults.pick(record.operation, record.source);
   if (fault) record.fault = fault.kind;
   if (fault && !fault.afterProcessing) {
     if (fault.kind === 'latency') await deps.delay(fault.latencyMs ?? 100);

@@ -99,6 +99,8 @@ export type FaultKind = 'status' | 'latency' | 'hang' | 'drop';
 export interface FaultRule {
   /** The operation the rule applies to, or '*' for every operation. */
   operation: OperationName | '*';
+  /** Only calls from this side: the app's own (`api`) or the simulated phone's (`device`). Default both. */
+  source?: CallSource;
   /**
    * - `status`: answer with `status` and a Twilio error body (and `Retry-After` when given);
    * - `latency`: wait `latencyMs`, then answer normally;

@@ -81,11 +81,40 @@ describe('VerifyApi', () => {
     expect(emulator.calls({ source: 'api' })).toHaveLength(0);
   });
 
-  it('maps an unknown challenge to CHALLENGE_NOT_FOUND', async () => {
+  it('maps an unknown challenge to CHALLENGE_NOT_FOUND, as Twilio answers it (60391)', async () => {
     await expect(api().fetchChallenge(IDENTITY, 'YC' + '0'.repeat(32))).rejects.toMatchObject({
       code: 'CHALLENGE_NOT_FOUND',
-      twilioCode: 20404,
+      twilioCode: 60391,
     });
+  });
+
+  it.each([20404, 60390, 60391, 60392, 20001])('reads every not-found answer (code %i, HTTP 404) as not found', async (code) => {
+    const { sid } = await api().createChallenge(challengeInput(`txn-not-found-${code}`));
+    emulator.faults.add({ operation: 'fetchChallenge', kind: 'status', status: 404, code });
+    await expect(api().fetchChallenge(IDENTITY, sid)).rejects.toMatchObject({ code: 'CHALLENGE_NOT_FOUND', twilioCode: code });
+    emulator.faults.add({ operation: 'deleteFactor', kind: 'status', status: 404, code });
+    await expect(api().deleteFactor(IDENTITY, factorSid)).rejects.toMatchObject({ code: 'NO_PUSH_FACTOR', status: 404 });
+    emulator.faults.add({ operation: 'createNotification', kind: 'status', status: 404, code });
+    await expect(api().resendPush(IDENTITY, sid)).rejects.toMatchObject({ code: 'CHALLENGE_NOT_FOUND' });
+  });
+
+  it('lists no factors for an identity Twilio has never seen (60392), and a vanished factor means no push factor', async () => {
+    expect(await api().listPushFactors('never-enrolled-identity-0001')).toEqual([]);
+    emulator.faults.add({ operation: 'createChallenge', kind: 'status', status: 404, code: 60390 });
+    await expect(api().createChallenge(challengeInput('txn-vanished-factor'))).rejects.toMatchObject({ code: 'NO_PUSH_FACTOR' });
+  });
+
+  it.each([
+    [60309, 429, 'RATE_LIMITED'],
+    [60312, 429, 'TWILIO_RATE_LIMITED'],
+    [60318, 403, 'NO_PUSH_FACTOR'],
+    [60366, 400, 'INVALID_IDENTITY'],
+    [60367, 400, 'INVALID_IDENTITY'],
+    [60368, 400, 'DETAILS_INVALID'],
+  ])('maps Twilio error %i (HTTP %i) to %s', async (code, status, expected) => {
+    emulator.faults.add({ operation: 'createChallenge', kind: 'status', status, code, times: 5 });
+    await expect(api().createChallenge(challengeInput(`txn-code-${code}`))).rejects.toMatchObject({ code: expected, twilioCode: code });
+    emulator.faults.clear();
   });
 
   it('retries a 429 after the Retry-After it names', async () => {
