@@ -95,6 +95,11 @@ describe.each(SDKS)('Verify v2 errors through $label', ({ sdk }) => {
   });
 
   describe('60200 invalid parameter', () => {
+    it('for a service friendly name over 32 characters', async () => {
+      expect((await t.client.verify.v2.services.create({ friendlyName: 'n'.repeat(32) })).friendlyName).toBe('n'.repeat(32));
+      await t.expectTwilioError(t.client.verify.v2.services.create({ friendlyName: 'n'.repeat(33) }), 400, 60200);
+    });
+
     it('for an access token Ttl outside 60–300 s', async () => {
       const tokens = t.client.verify.v2.services(await t.newService()).accessTokens;
       await t.expectTwilioError(tokens.create({ identity: newIdentity(), factorType: 'push', ttl: 59 }), 400, 60200);

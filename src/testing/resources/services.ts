@@ -11,8 +11,9 @@ export const serviceRoutes: Route[] = [
     pattern: '/v2/Services',
     operation: 'createService',
     handle(ctx) {
-      // Twilio limits a service's friendly name to 30 characters (it appears in messages).
-      const friendlyName = maxLength('FriendlyName', requireParam(ctx.params, 'FriendlyName'), 30);
+      // "It can be up to 32 characters long" (Verify v2 OpenAPI, CreateService FriendlyName).
+      // Guess: a longer one is refused with 60200.
+      const friendlyName = maxLength('FriendlyName', requireParam(ctx.params, 'FriendlyName'), 32);
       const now = ctx.env.state.now();
       const service = {
         sid: newSid('VA'),
