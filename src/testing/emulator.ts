@@ -178,6 +178,8 @@ export const VerifyPushEmulator = {
       faults,
       totalTimeoutMs: positive('webhookTimeoutMs', options.webhookTimeoutMs ?? WEBHOOK_DEFAULTS.totalTimeoutMs),
       retries: retryCount(options.webhookRetries ?? WEBHOOK_DEFAULTS.retries),
+      // Guess: Verify Push webhooks arrive form-encoded; the Verify Push Webhooks page lists their "parameters"
+      // but names no content type. The strategy accepts both forms; `webhookBody: 'json'` tests the other.
       defaultFormat: bodyFormat(options.webhookBody ?? 'form'),
     });
     const timers = new Set<NodeJS.Timeout>();
