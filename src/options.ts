@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import twilio from 'twilio';
 import { VerifyPushError } from './errors.js';
-import { MIN_IDENTITY_SECRET_LENGTH } from './identity.js';
+import { MIN_IDENTITY_SECRET_LENGTH } from './flow/identity.js';
 import { isSid } from './sids.js';
-import { MAX_MESSAGE_LENGTH } from './details.js';
+import { MAX_MESSAGE_LENGTH } from './flow/details.js';
 import type { ChallengeStore } from './stores/types.js';
-import type { TwilioClientLike } from './twilio-http.js';
-import type { DetailField, PushFactor } from './verify-api.js';
+import type { TwilioClientLike } from './twilio/http.js';
+import type { DetailField, PushFactor } from './twilio/verify-api.js';
 
 /**
  * The request as this package reads it: Node's IncomingMessage plus what Express, express-session and

@@ -11,7 +11,7 @@ import session from 'express-session';
 import passport07 from 'passport';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { VerifyPushStrategy } from '../../src/strategy.js';
+import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { answerOnPhone, IDENTITY_SECRET, USERS, useWorld, type User, type World } from './harness.js';
 
 const require = createRequire(import.meta.url);

@@ -14,7 +14,7 @@ import passport07 from 'passport';
 import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
-import { VerifyPushStrategy } from '../../src/strategy.js';
+import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../../src/options.js';
 import type { ChallengeStore } from '../../src/stores/types.js';
 

@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEnrolmentHandlers, type EnrolmentRequest } from '../../src/enrolment.js';
-import { hmacIdentity } from '../../src/identity.js';
+import { createEnrolmentHandlers, type EnrolmentRequest } from '../../src/http/enrolment.js';
+import { hmacIdentity } from '../../src/flow/identity.js';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
-import { VerifyApi } from '../../src/verify-api.js';
+import { VerifyApi } from '../../src/twilio/verify-api.js';
 
 interface User {
   id: string;

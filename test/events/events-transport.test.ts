@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
-import { createEventsHandler } from '../../src/events.js';
+import { createEventsHandler } from '../../src/http/events.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import { challengeSid, startFake, type FakeSetup } from './fake-strategy.js';
 import { eventData, openSse } from './sse-client.js';

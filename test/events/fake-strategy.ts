@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import express from 'express';
-import { createEventsHandler, type EventsOptions, type WaitStatusSource } from '../../src/events.js';
+import { createEventsHandler, type EventsOptions, type WaitStatusSource } from '../../src/http/events.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord, ChallengeStatus } from '../../src/stores/types.js';
 

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import { Passport } from 'passport';
-import { VerifyPushStrategy } from '../../src/strategy.js';
+import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
-import type { EventsOptions } from '../../src/events.js';
+import type { EventsOptions } from '../../src/http/events.js';
 import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
 
 export interface TestUser {

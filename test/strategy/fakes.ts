@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeStore } from '../../src/stores/types.js';
-import { VerifyPushStrategy } from '../../src/strategy.js';
+import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../../src/options.js';
-import type { CreateChallengeInput, PushFactor, TwilioChallenge } from '../../src/verify-api.js';
+import type { CreateChallengeInput, PushFactor, TwilioChallenge } from '../../src/twilio/verify-api.js';
 import { VerifyPushError } from '../../src/errors.js';
 
 export function sid(prefix: string): string {

@@ -1,11 +1,11 @@
 import { Strategy as PassportStrategy } from 'passport-strategy';
 import { describe, expect, it } from 'vitest';
-import { VerifyPushStrategy } from '../../src/strategy.js';
+import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { isVerifyPushError } from '../../src/errors.js';
 import type { VerifyPushOptions } from '../../src/options.js';
 import { ACCOUNT_SID, SECRET, SERVICE_SID, sid } from './fakes.js';
-import { hmacIdentity } from '../../src/identity.js';
-import { browserSummary, defaultFields } from '../../src/details.js';
+import { hmacIdentity } from '../../src/flow/identity.js';
+import { browserSummary, defaultFields } from '../../src/flow/details.js';
 
 const client = { accountSid: ACCOUNT_SID, request: async (): Promise<unknown> => ({}) };
 const base = { client, serviceSid: SERVICE_SID, identitySecret: SECRET };

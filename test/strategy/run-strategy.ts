@@ -4,7 +4,7 @@
  * strategy did: a Passport action, or an answer it wrote itself on `req.res` (pending). Every action is
  * recorded so a test can also check that exactly one happened.
  */
-import type { VerifyPushStrategy } from '../../src/strategy.js';
+import type { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import type { FakeRequest, FakeResponse } from './fakes.js';
 
 export type ActionName = 'success' | 'fail' | 'redirect' | 'pass' | 'error' | 'respond';

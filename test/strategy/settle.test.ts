@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { settle, type SettleDeps } from '../../src/settle.js';
+import { settle, type SettleDeps } from '../../src/flow/settle.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord } from '../../src/stores/types.js';
-import type { TwilioChallenge } from '../../src/verify-api.js';
+import type { TwilioChallenge } from '../../src/twilio/verify-api.js';
 import { ACCOUNT_SID, SERVICE_SID, TestClock, sid } from './fakes.js';
 
 function setup() {

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
-import { VerifyApi } from '../../src/verify-api.js';
+import { VerifyApi } from '../../src/twilio/verify-api.js';
 
 const IDENTITY = 'user-0123456789abcdef';
 

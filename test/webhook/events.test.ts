@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { guardStore } from '../../src/guarded-store.js';
+import { guardStore } from '../../src/stores/guard.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord, ChallengeStore } from '../../src/stores/types.js';
-import { VerifyApi } from '../../src/verify-api.js';
-import type { WebhookDeps } from '../../src/webhook.js';
+import { VerifyApi } from '../../src/twilio/verify-api.js';
+import type { WebhookDeps } from '../../src/http/webhook.js';
 import {
   approveOnDevice,
   eventFor,

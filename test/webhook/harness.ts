@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import request from 'supertest';
 import twilio from 'twilio';
-import { settle } from '../../src/settle.js';
-import { guardStore } from '../../src/guarded-store.js';
+import { settle } from '../../src/flow/settle.js';
+import { guardStore } from '../../src/stores/guard.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord, ChallengeStore } from '../../src/stores/types.js';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
-import { VerifyApi } from '../../src/verify-api.js';
-import { createWebhookHandler, type WebhookDeps } from '../../src/webhook.js';
+import { VerifyApi } from '../../src/twilio/verify-api.js';
+import { createWebhookHandler, type WebhookDeps } from '../../src/http/webhook.js';
 
 /** The public URL Twilio is configured to call; tests reach the app on loopback under the same path. */
 export const PUBLIC_URL = 'https://app.example.com/hooks/verify-push';

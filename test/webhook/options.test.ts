@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
-import { createWebhookHandler, type WebhookDeps } from '../../src/webhook.js';
+import { createWebhookHandler, type WebhookDeps } from '../../src/http/webhook.js';
 
 const deps: WebhookDeps = {
   api: {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { VerifyPushError } from './errors.js';
+import { VerifyPushError } from '../errors.js';
 
 /** Most parameters a webhook may carry. Twilio sends about ten; anything far above is not Twilio. */
 export const MAX_WEBHOOK_PARAMS = 50;

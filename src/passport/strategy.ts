@@ -1,10 +1,10 @@
 import { Strategy as PassportStrategy } from 'passport-strategy';
-import { clientIp, reconcileUnanswered, startChallenge } from './challenge.js';
-import { isVerifyPushError, VerifyPushError, type VerifyPushErrorCode } from './errors.js';
-import { createEnrolmentHandlers, type EnrolmentHandlers } from './enrolment.js';
-import { createEventsHandler, type EventsOptions } from './events.js';
-import { guardStore } from './guarded-store.js';
-import { resolveIdentity } from './identity.js';
+import { clientIp, reconcileUnanswered, startChallenge } from '../flow/challenge.js';
+import { isVerifyPushError, VerifyPushError, type VerifyPushErrorCode } from '../errors.js';
+import { createEnrolmentHandlers, type EnrolmentHandlers } from '../http/enrolment.js';
+import { createEventsHandler, type EventsOptions } from '../http/events.js';
+import { guardStore } from '../stores/guard.js';
+import { resolveIdentity } from '../flow/identity.js';
 import {
   resolveOptions,
   type ApprovedChallenge,
@@ -13,11 +13,11 @@ import {
   type VerifyFunctionWithRequest,
   type VerifyPushOptions,
   type VerifyPushRequest,
-} from './options.js';
+} from '../options.js';
 import { pendingBody, respondPending, wantsJson, type PendingBody } from './pending-response.js';
-import { nextFetchAt, refreshRecord, type PollDeps } from './poll.js';
-import { addressTag, denialAllowanceUsed, limitMessage, spendStart, startRefused, type LimitHit } from './rate-limit.js';
-import { withStartLock } from './start-lock.js';
+import { nextFetchAt, refreshRecord, type PollDeps } from '../flow/poll.js';
+import { addressTag, denialAllowanceUsed, limitMessage, spendStart, startRefused, type LimitHit } from '../flow/limits.js';
+import { withStartLock } from '../flow/start-lock.js';
 import {
   clearPending,
   hasVerifiedMark,
@@ -28,14 +28,14 @@ import {
   sessionOf,
   writePending,
   type PendingMark,
-} from './session.js';
-import { recordTtlMs, settle, type Settle, type SettleDeps } from './settle.js';
-import { MemoryChallengeStore } from './stores/memory.js';
-import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/types.js';
-import { VerifyApi } from './verify-api.js';
-import { createResendHandler } from './resend.js';
-import { createWebhookHandler, type WebhookOptions } from './webhook.js';
-import type { DetailField, TwilioChallenge } from './verify-api.js';
+} from '../session/marks.js';
+import { recordTtlMs, settle, type Settle, type SettleDeps } from '../flow/settle.js';
+import { MemoryChallengeStore } from '../stores/memory.js';
+import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from '../stores/types.js';
+import { VerifyApi } from '../twilio/verify-api.js';
+import { createResendHandler } from '../http/resend.js';
+import { createWebhookHandler, type WebhookOptions } from '../http/webhook.js';
+import type { DetailField, TwilioChallenge } from '../twilio/verify-api.js';
 
 /** Options accepted by `passport.authenticate('verify-push', options)` besides Passport's own. */
 export interface VerifyPushAuthenticateOptions {

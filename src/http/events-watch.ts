@@ -1,4 +1,4 @@
-import type { ChallengeStore } from './stores/types.js';
+import type { ChallengeStore } from '../stores/types.js';
 import type { WaitStatusSource } from './events-wire.js';
 
 /** What the live-waiting endpoint needs from the strategy. */

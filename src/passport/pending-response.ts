@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { VerifyPushRequest } from './options.js';
-import type { PendingMark } from './session.js';
-import type { DetailField } from './verify-api.js';
+import type { VerifyPushRequest } from '../options.js';
+import type { PendingMark } from '../session/marks.js';
+import type { DetailField } from '../twilio/verify-api.js';
 
 /** What a client learns while the challenge waits for the phone. Never the challenge sid. */
 export interface PendingBody {

@@ -1,6 +1,6 @@
-import { countDenial } from './rate-limit.js';
-import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from './stores/types.js';
-import type { TwilioChallenge } from './verify-api.js';
+import { countDenial } from './limits.js';
+import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from '../stores/types.js';
+import type { TwilioChallenge } from '../twilio/verify-api.js';
 
 export interface SettleDeps {
   store: ChallengeStore;

@@ -1,4 +1,4 @@
-import type { VerifyPushErrorCode } from './errors.js';
+import type { VerifyPushErrorCode } from '../errors.js';
 
 /**
  * Twilio's not-found answers: the generic 20404 and Verify's own codes for a factor (60390), a challenge

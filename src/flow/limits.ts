@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { RateLimit, ResolvedLimits } from './options.js';
-import type { ChallengeStore } from './stores/types.js';
+import type { RateLimit, ResolvedLimits } from '../options.js';
+import type { ChallengeStore } from '../stores/types.js';
 
 export interface LimitHit {
   /** Which limit refused the start. */

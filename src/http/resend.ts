@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { VerifyPushError } from './errors.js';
-import { jsonMiddleware, sendJson, type JsonMiddleware } from './json-middleware.js';
-import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
-import type { VerifyApi } from './verify-api.js';
+import { VerifyPushError } from '../errors.js';
+import { jsonMiddleware, sendJson, type JsonMiddleware } from './json.js';
+import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
+import type { VerifyApi } from '../twilio/verify-api.js';
 
 /**
  * Twilio sends at most 3 notifications per challenge (error 60309), and its error page counts them per

@@ -1,7 +1,7 @@
-import { isVerifyPushError } from './errors.js';
+import { isVerifyPushError } from '../errors.js';
 import { expireIfDue, RECORD_GRACE_MS, settle, type SettleDeps } from './settle.js';
-import type { ChallengeRecord } from './stores/types.js';
-import type { VerifyApi } from './verify-api.js';
+import type { ChallengeRecord } from '../stores/types.js';
+import type { VerifyApi } from '../twilio/verify-api.js';
 
 export interface PollDeps extends SettleDeps {
   api: Pick<VerifyApi, 'fetchChallenge'>;

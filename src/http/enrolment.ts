@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VerifyPushError } from './errors.js';
-import { jsonMiddleware, sendJson } from './json-middleware.js';
-import { assertSid } from './sids.js';
-import type { PushFactor, VerifyApi } from './verify-api.js';
+import { VerifyPushError } from '../errors.js';
+import { jsonMiddleware, sendJson } from './json.js';
+import { assertSid } from '../sids.js';
+import type { PushFactor, VerifyApi } from '../twilio/verify-api.js';
 
 /** The request as these handlers read it; an Express `Request` satisfies it. */
 export interface EnrolmentRequest extends IncomingMessage {

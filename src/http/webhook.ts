@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import twilio from 'twilio';
-import { VerifyPushError, isVerifyPushError } from './errors.js';
-import { isSid } from './sids.js';
-import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
-import type { TwilioChallenge, VerifyApi } from './verify-api.js';
+import { VerifyPushError, isVerifyPushError } from '../errors.js';
+import { isSid } from '../sids.js';
+import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
+import type { TwilioChallenge, VerifyApi } from '../twilio/verify-api.js';
 import { contentKind, formParams, jsonParams, obtainBody, type MaybeParsedRequest } from './webhook-body.js';
 
 export interface WebhookDeps {

@@ -1,5 +1,5 @@
-import { VerifyPushError } from './errors.js';
-import { isNotFound, knownTwilioError } from './twilio-codes.js';
+import { VerifyPushError } from '../errors.js';
+import { isNotFound, knownTwilioError } from './error-codes.js';
 
 /**
  * The part of a twilio-node client (v5 or v6) this package uses. We call the client's own low-level

@@ -1,6 +1,6 @@
-import { VerifyPushError } from './errors.js';
-import type { VerifyPushRequest } from './options.js';
-import type { DetailField } from './verify-api.js';
+import { VerifyPushError } from '../errors.js';
+import type { VerifyPushRequest } from '../options.js';
+import type { DetailField } from '../twilio/verify-api.js';
 
 /** The challenge this session is waiting for. Everything needed to check an approval belongs to it. */
 export interface PendingMark {

@@ -5,7 +5,7 @@
  * `app.get('/login/push/events', push.events())`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VerifyPushError } from './errors.js';
+import { VerifyPushError } from '../errors.js';
 import { watchChallenge, type EventsDeps } from './events-watch.js';
 import {
   formatSse,

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { VerifyPushError } from './errors.js';
-import type { DetailField } from './verify-api.js';
+import { VerifyPushError } from '../errors.js';
+import type { DetailField } from '../twilio/verify-api.js';
 
 /** Twilio's limits on what a push challenge carries (see the Verify API's Challenge resource). */
 export const MAX_MESSAGE_LENGTH = 256;

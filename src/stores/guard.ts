@@ -1,5 +1,5 @@
-import { isVerifyPushError, VerifyPushError } from './errors.js';
-import type { ChallengeStore } from './stores/types.js';
+import { isVerifyPushError, VerifyPushError } from '../errors.js';
+import type { ChallengeStore } from './types.js';
 
 function storeError(error: unknown): VerifyPushError {
   if (isVerifyPushError(error)) return error;

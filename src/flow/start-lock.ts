@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { VerifyPushError } from './errors.js';
-import type { ChallengeStore } from './stores/types.js';
+import { VerifyPushError } from '../errors.js';
+import type { ChallengeStore } from '../stores/types.js';
 
 export interface StartLockOptions {
   /** How long the lock holds if its owner dies without releasing it (store clock), in ms. */

@@ -1,13 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { buildHiddenDetails, checkDetails, defaultFields, defaultMessage } from './details.js';
-import { VerifyPushError } from './errors.js';
-import type { ChallengeContext, ResolvedOptions, VerifyPushRequest } from './options.js';
-import type { PendingMark } from './session.js';
-import { addressTag, type UnansweredPush } from './rate-limit.js';
+import { VerifyPushError } from '../errors.js';
+import type { ChallengeContext, ResolvedOptions, VerifyPushRequest } from '../options.js';
+import type { PendingMark } from '../session/marks.js';
+import { addressTag, type UnansweredPush } from './limits.js';
 import { recordTtlMs } from './settle.js';
-import { isSid } from './sids.js';
-import type { ChallengeRecord, ChallengeStore } from './stores/types.js';
-import type { PushFactor, TwilioChallenge, VerifyApi } from './verify-api.js';
+import { isSid } from '../sids.js';
+import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
+import type { PushFactor, TwilioChallenge, VerifyApi } from '../twilio/verify-api.js';
 
 export interface StartDeps<User> {
   api: Pick<VerifyApi, 'listPushFactors' | 'createChallenge' | 'fetchChallenge'>;

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
-import { VerifyPushError } from './errors.js';
-import { assertIdentity, assertSid } from './sids.js';
-import { isOutcomeUnknown, isTransient, isTwilioNotFound, twilioRequest, type TwilioCall, type TwilioClientLike } from './twilio-http.js';
+import { VerifyPushError } from '../errors.js';
+import { assertIdentity, assertSid } from '../sids.js';
+import { isOutcomeUnknown, isTransient, isTwilioNotFound, twilioRequest, type TwilioCall, type TwilioClientLike } from './http.js';
 import {
   toAccessToken,
   toChallenge,
@@ -11,9 +11,9 @@ import {
   type DetailField,
   type PushFactor,
   type TwilioChallenge,
-} from './verify-resources.js';
+} from './resources.js';
 
-export type { AccessToken, DetailField, PushFactor, TwilioChallenge } from './verify-resources.js';
+export type { AccessToken, DetailField, PushFactor, TwilioChallenge } from './resources.js';
 
 export interface VerifyApiOptions {
   client: TwilioClientLike;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isVerifyPushError } from './errors.js';
+import { isVerifyPushError } from '../errors.js';
 
 export type JsonMiddleware<Req extends IncomingMessage> = (
   req: Req,

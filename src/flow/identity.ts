@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { VerifyPushError } from './errors.js';
-import { assertIdentity } from './sids.js';
+import { VerifyPushError } from '../errors.js';
+import { assertIdentity } from '../sids.js';
 
 /** Shortest accepted `identitySecret`: 32 characters, enough key material for HMAC-SHA256. */
 export const MIN_IDENTITY_SECRET_LENGTH = 32;
