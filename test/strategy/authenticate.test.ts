@@ -80,7 +80,7 @@ describe('authenticate: starting a challenge', () => {
     expect(body).toMatchObject({ status: 'pending', code: 'CHALLENGE_PENDING', pollAfterMs: 2000, message: 'Approve sign-in to Acme?' });
     expect(Date.parse(body.expiresAt)).toBe(h.clock.now + 300_000);
     expect(body.transactionId).toMatch(/^[A-Za-z0-9_-]{22,}$/);
-    expect(JSON.stringify(body)).not.toContain('YC');
+    expect(JSON.stringify(body)).not.toContain(h.api.lastChallengeSid());
     // the fixated id is gone; the data (first-factor login, returnTo) survived
     expect(req.sessionID).not.toBe(before);
     expect(req.destroyed).toContain(before);
