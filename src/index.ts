@@ -1,20 +1,26 @@
 /** passport-twilio-verify-push: Twilio Verify Push as a Passport strategy. Public exports only. */
 export { VerifyPushStrategy, VerifyPushStrategy as Strategy } from './passport/strategy.js';
-export type { VerifyPushAuthenticateOptions, VerifyPushFailure, VerifyPushStatus } from './passport/strategy.js';
 export type {
   ApprovedChallenge,
   ChallengeContext,
   DeniedEvent,
+  DetailField,
+  PendingBody,
+  PushFactor,
   RateLimit,
   RateLimitOptions,
+  TwilioClientLike,
   VerifyDone,
   VerifyFunction,
   VerifyFunctionWithRequest,
+  VerifyPushAuthenticateOptions,
+  VerifyPushFailure,
   VerifyPushOptions,
   VerifyPushRequest,
-} from './options.js';
-export type { PendingBody } from './passport/pending-response.js';
-export type { ResendResult } from './http/resend.js';
+  VerifyPushSessionData,
+  VerifyPushStatus,
+  WaitState,
+} from './types.js';
 export { defaultFields, defaultMessage } from './flow/details.js';
 
 export { VerifyPushError, isVerifyPushError } from './errors.js';
@@ -24,16 +30,16 @@ export { MemoryChallengeStore } from './stores/memory.js';
 export type { MemoryChallengeStoreOptions, MemoryStoreStats } from './stores/memory.js';
 export type { ChallengeStore, ChallengeRecord, ChallengeStatus, ChallengeListener, CounterResult } from './stores/types.js';
 
-export { createEventsHandler } from './http/events.js';
-export type { EventsDeps, EventsHandler, EventsOptions, WaitEvent, WaitState, WaitStatusSource } from './http/events.js';
+// What the strategy's middleware factories return and take, named so apps can type their own wiring.
+export type { EventsMiddleware, EventsOptions } from './http/events.js';
+export type { WaitEvent } from './http/events-wire.js';
 export type { WebhookMiddleware, WebhookOptions } from './http/webhook.js';
+export type { ResendMiddleware, ResendResult } from './http/resend.js';
 export type {
   AccessTokenOptions,
   EnrolmentHandlers,
   EnrolmentMiddleware,
+  EnrolmentRequest,
   EnrolmentToken,
   FactorSummary,
 } from './http/enrolment.js';
-
-export type { TwilioClientLike } from './twilio/http.js';
-export type { TwilioChallenge, PushFactor, AccessToken, DetailField } from './twilio/verify-api.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import session from 'express-session';
 import { Passport } from 'passport';
-import { VerifyPushStrategy, type ChallengeStore, type TwilioClientLike } from '../../src/index.js';
+import { VerifyPushStrategy, type ChallengeStore, type TwilioClientLike, type VerifyPushAuthenticateOptions } from '../../src/index.js';
 
 export interface BenchUser {
   id: string;
@@ -95,7 +95,8 @@ export async function startPushApp(options: PushAppOptions): Promise<PushApp> {
   bare.get('/protected', protectedHandler);
   app.use('/bare', bare);
   const gated = express.Router();
-  gated.use(passport.authenticate('verify-push', { gate: true }) as RequestHandler);
+  const gate: VerifyPushAuthenticateOptions = { gate: true };
+  gated.use(passport.authenticate('verify-push', gate) as RequestHandler);
   gated.get('/protected', protectedHandler);
   app.use('/gated', gated);
 

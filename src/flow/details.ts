@@ -1,13 +1,14 @@
 import { isIP } from 'node:net';
 import { VerifyPushError } from '../errors.js';
-import type { DetailField } from '../twilio/verify-api.js';
+import {
+  MAX_FIELDS,
+  MAX_HIDDEN_DETAILS_LENGTH,
+  MAX_LABEL_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MAX_VALUE_LENGTH,
+} from '../twilio-limits.js';
+import type { DetailField } from '../types.js';
 
-/** Twilio's limits on what a push challenge carries (see the Verify API's Challenge resource). */
-export const MAX_MESSAGE_LENGTH = 256;
-export const MAX_FIELDS = 20;
-export const MAX_LABEL_LENGTH = 36;
-export const MAX_VALUE_LENGTH = 128;
-export const MAX_HIDDEN_DETAILS_LENGTH = 1024;
 
 /** Keys the strategy writes into hidden_details itself; an app may not set them. */
 export const RESERVED_HIDDEN_KEYS: readonly string[] = ['transaction_id', 'match_code'];

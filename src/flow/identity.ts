@@ -2,9 +2,6 @@ import { createHmac } from 'node:crypto';
 import { VerifyPushError } from '../errors.js';
 import { assertIdentity } from '../sids.js';
 
-/** Shortest accepted `identitySecret`: 32 characters, enough key material for HMAC-SHA256. */
-export const MIN_IDENTITY_SECRET_LENGTH = 32;
-
 /**
  * The default Verify identity: HMAC-SHA256(identitySecret, userId) as 64 hex characters.
  *

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { RateLimit, ResolvedLimits } from '../options.js';
+import type { ResolvedLimits } from '../options.js';
+import type { RateLimit } from '../types.js';
+import { newOperationId } from './records.js';
 import type { ChallengeStore } from '../stores/types.js';
 
 export interface LimitHit {
@@ -108,16 +110,26 @@ export async function spendStart(
   ip: string,
   now: number,
 ): Promise<LimitHit | undefined> {
+  const operationId = newOperationId();
   for (const counter of startCounters(limits, identity, ip)) {
-    const { count, resetAt } = await store.increment(counter.key, counter.limit.windowSeconds * 1000);
+    const { count, resetAt } = await store.increment(counter.key, counter.limit.windowSeconds * 1000, operationId);
     if (count > counter.limit.max) return { reason: counter.reason, retryAfter: secondsUntil(resetAt, now) };
   }
   return undefined;
 }
 
-/** Counts one denial for the user; called once per challenge, by whoever records the denial. */
-export async function countDenial(store: ChallengeStore, identity: string, windowMs: number | undefined): Promise<number> {
-  const { count } = await store.increment(denialKey(identity), windowMs ?? DEFAULT_DENIAL_WINDOW_MS);
+/**
+ * Counts one denial for the user; called by whoever records the denial. The challenge sid is the operation
+ * id, so a challenge's denial counts once however often the increment is repeated.
+ */
+export async function countDenial(
+  store: ChallengeStore,
+  identity: string,
+  challengeSid: string,
+  windowSeconds: number | undefined,
+): Promise<number> {
+  const windowMs = windowSeconds === undefined ? DEFAULT_DENIAL_WINDOW_MS : windowSeconds * 1000;
+  const { count } = await store.increment(denialKey(identity), windowMs, `denied:${challengeSid}`);
   return count;
 }
 

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VerifyPushError } from '../errors.js';
 import { jsonMiddleware, sendJson } from './json.js';
 import { assertSid } from '../sids.js';
-import type { PushFactor, VerifyApi } from '../twilio/verify-api.js';
+import type { VerifyPort } from '../twilio/verify-api.js';
+import type { PushFactor } from '../types.js';
+import { wholeNumber } from '../validate.js';
 
 /** The request as these handlers read it; an Express `Request` satisfies it. */
 export interface EnrolmentRequest extends IncomingMessage {
@@ -18,10 +20,10 @@ export type EnrolmentMiddleware = (
 ) => void;
 
 export interface EnrolmentDeps<User = unknown> {
-  api: Pick<VerifyApi, 'createAccessToken' | 'listPushFactors' | 'deleteFactor'>;
+  api: Pick<VerifyPort, 'createAccessToken' | 'listPushFactors' | 'deleteFactor'>;
   serviceSid: string;
   /** The Verify identity of a signed-in user (the same function the strategy uses). */
-  identityOf(user: User, req: EnrolmentRequest): Promise<string>;
+  identityOf(user: User, req?: EnrolmentRequest): Promise<string>;
   /** The signed-in user (first factor passed), or a falsy value. Usually `req.user`. */
   getUser(req: EnrolmentRequest): User | null | undefined | false;
   /** Has this session passed the push second factor for this identity? */
@@ -162,10 +164,7 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
 }
 
 function checkTtl(ttlSeconds: number | undefined): void {
-  if (ttlSeconds === undefined) return;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60 || ttlSeconds > 300) {
-    throw new VerifyPushError('INVALID_OPTION', 'The access token option `ttlSeconds` must be an integer from 60 to 300.');
-  }
+  wholeNumber('accessToken.ttlSeconds', ttlSeconds, 60, { min: 60, max: 300, unit: 'seconds' });
 }
 
 function summary(factor: PushFactor): FactorSummary {

@@ -2,26 +2,7 @@
  * What the live-waiting endpoint tells a browser, and how it is written on the wire.
  * Kept apart from the handler so the payload rules (what may leave the server) sit in one place.
  */
-
-/** The states a waiting page can be told about. */
-export type WaitState = 'none' | 'pending' | 'approved' | 'denied' | 'expired' | 'superseded' | 'completed';
-
-/** The status the strategy reports for the session's own challenge (a subset of what `status(req)` returns). */
-export interface WaitStatusSource {
-  state: WaitState;
-  /** ms since epoch */
-  expiresAt?: number;
-  pollAfterMs?: number;
-  transactionId?: string;
-  matchCode?: string;
-  message?: string;
-  fields?: ReadonlyArray<{ label: string; value: string }>;
-  /**
-   * ms since epoch when reading again may bring news from Twilio (the next fetch interval of a pending
-   * challenge): the watcher re-reads then. Never sent to the browser.
-   */
-  recheckAt?: number;
-}
+import type { VerifyPushStatus, WaitState } from '../types.js';
 
 /** One event sent to the waiting page (SSE `data:` or the long-poll JSON body). */
 export interface WaitEvent {
@@ -50,7 +31,7 @@ export function isFinalState(state: WaitState): boolean {
  * anything a future status grows must not leak to the browser by accident. The transaction id
  * is left out too: it is for an app on the registered device, which gets it in the 202 answer.
  */
-export function toWaitEvent(status: WaitStatusSource, serverTime: number): WaitEvent {
+export function toWaitEvent(status: VerifyPushStatus, serverTime: number): WaitEvent {
   const event: WaitEvent = { state: status.state, serverTime };
   if (status.expiresAt !== undefined) event.expiresAt = status.expiresAt;
   if (status.pollAfterMs !== undefined) event.pollAfterMs = status.pollAfterMs;

@@ -5,20 +5,9 @@
  * `app.get('/login/push/events', push.events())`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VerifyPushError } from '../errors.js';
+import { wholeNumber } from '../validate.js';
 import { watchChallenge, type EventsDeps } from './events-watch.js';
-import {
-  formatSse,
-  isFinalState,
-  sameWaitEvent,
-  SSE_HEARTBEAT,
-  toWaitEvent,
-  type WaitEvent,
-  type WaitStatusSource,
-} from './events-wire.js';
-
-export type { EventsDeps } from './events-watch.js';
-export type { WaitEvent, WaitState, WaitStatusSource } from './events-wire.js';
+import { formatSse, isFinalState, sameWaitEvent, SSE_HEARTBEAT, toWaitEvent, type WaitEvent } from './events-wire.js';
 
 export interface EventsOptions {
   /** Interval of SSE comment lines that keep idle proxies from closing the stream, in ms. Default 15000; 1000–60000. */
@@ -36,39 +25,29 @@ export interface EventsOptions {
 
 type Next = (err?: unknown) => void;
 
-/** The middleware returned by `createEventsHandler`. */
-export type EventsHandler<Req extends IncomingMessage> = (req: Req, res: ServerResponse, next: Next) => void;
+/** The middleware `strategy.events()` returns. */
+export type EventsMiddleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
-function bounded(name: keyof EventsOptions, value: number | undefined, fallback: number, min: number, max: number): number {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen < min || chosen > max) {
-    throw new VerifyPushError('INVALID_OPTION', `events option "${name}" must be a number of ms from ${min} to ${max}`);
-  }
-  return chosen;
+function milliseconds(name: keyof EventsOptions, value: unknown, fallback: number, min: number, max: number): number {
+  return wholeNumber(`events.${name}`, value, fallback, { min, max, unit: 'milliseconds' });
 }
 
 function wantsEventStream(req: IncomingMessage): boolean {
   return (req.headers.accept ?? '').toLowerCase().includes('text/event-stream');
 }
 
-/**
- * Build the live-waiting middleware. Usually reached through `strategy.events(options)`, which
- * supplies `deps`; exported for apps that wire their own strategy instance or store.
- */
-export function createEventsHandler<Req extends IncomingMessage>(
-  deps: EventsDeps<Req>,
-  options: EventsOptions = {},
-): EventsHandler<Req> {
-  const heartbeatMs = bounded('heartbeatMs', options.heartbeatMs, 15_000, 1_000, 60_000);
-  const maxLifetimeMs = bounded('maxLifetimeMs', options.maxLifetimeMs, 120_000, 1_000, 600_000);
-  const longPollTimeoutMs = bounded('longPollTimeoutMs', options.longPollTimeoutMs, 25_000, 1_000, 120_000);
-  const retryMs = bounded('retryMs', options.retryMs, 1_000, 100, 60_000);
-  const now = deps.now ?? Date.now;
-  const settings = { heartbeatMs, maxLifetimeMs, longPollTimeoutMs, retryMs, now };
-
-  return function verifyPushEvents(req: Req, res: ServerResponse, next: Next): void {
+/** The live-waiting middleware (`strategy.events(options)`), options checked at creation. */
+export function createEventsHandler<Req extends IncomingMessage>(deps: EventsDeps<Req>, options: EventsOptions = {}): EventsMiddleware {
+  const settings: Settings = {
+    heartbeatMs: milliseconds('heartbeatMs', options.heartbeatMs, 15_000, 1_000, 60_000),
+    maxLifetimeMs: milliseconds('maxLifetimeMs', options.maxLifetimeMs, 120_000, 1_000, 600_000),
+    longPollTimeoutMs: milliseconds('longPollTimeoutMs', options.longPollTimeoutMs, 25_000, 1_000, 120_000),
+    retryMs: milliseconds('retryMs', options.retryMs, 1_000, 100, 60_000),
+    now: deps.now,
+  };
+  return function verifyPushEvents(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const serve = wantsEventStream(req) ? serveStream : serveLongPoll;
-    serve(deps, settings, req, res).catch(next);
+    serve(deps, settings, req as Req, res).catch(next);
   };
 }
 
@@ -97,30 +76,30 @@ function closeTracker(res: ServerResponse): { closed(): boolean; onClose(fn: () 
   };
 }
 
-/** The first status read, as an event; undefined when the client left while it was read. */
-async function readFirst<Req extends IncomingMessage>(deps: EventsDeps<Req>, settings: Settings, req: Req, res: ServerResponse) {
-  const connection = closeTracker(res);
-  const initial = await deps.status(req);
-  if (connection.closed()) return undefined;
-  return { connection, initial, first: toWaitEvent(initial, settings.now()) };
-}
-
-/** Both transports watch the same way: woken by the store, re-checking locally at the heartbeat. */
-function watchEvents<Req extends IncomingMessage>(
+/**
+ * Both transports watch the same way (events-watch.ts): subscribed before the first read, woken by the
+ * store, re-reading at expiry, at the next Twilio fetch interval and at the heartbeat. Resolves with the
+ * first event, or undefined when the client left meanwhile (then nothing is left subscribed).
+ */
+async function watch<Req extends IncomingMessage>(
   deps: EventsDeps<Req>,
   settings: Settings,
   req: Req,
-  initial: WaitStatusSource,
+  res: ServerResponse,
   onEvent: (event: WaitEvent) => void,
-): () => void {
-  return watchChallenge({
+): Promise<{ first: WaitEvent; stop(): void; connection: ReturnType<typeof closeTracker> } | undefined> {
+  const connection = closeTracker(res);
+  const watching = await watchChallenge({
     deps,
     req,
     localCheckMs: settings.heartbeatMs,
-    expiresAt: initial.expiresAt,
-    recheckAt: initial.recheckAt,
     onStatus: (status) => onEvent(toWaitEvent(status, settings.now())),
   });
+  if (connection.closed()) {
+    watching.stop();
+    return undefined;
+  }
+  return { first: toWaitEvent(watching.first, settings.now()), stop: watching.stop, connection };
 }
 
 async function serveStream<Req extends IncomingMessage>(
@@ -129,9 +108,27 @@ async function serveStream<Req extends IncomingMessage>(
   req: Req,
   res: ServerResponse,
 ): Promise<void> {
-  const read = await readFirst(deps, settings, req, res);
-  if (!read) return;
-  const { connection, initial } = read;
+  let finished = false;
+  let last: WaitEvent | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let stop: () => void = () => undefined;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    stop();
+    for (const timer of timers) clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const watching = await watch(deps, settings, req, res, (event) => {
+    if (finished || last === undefined) return;
+    if (!sameWaitEvent(event, last)) {
+      last = event;
+      res.write(formatSse('state', event));
+    }
+    if (isFinalState(event.state)) finish();
+  });
+  if (!watching) return;
+  stop = watching.stop;
 
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -141,35 +138,15 @@ async function serveStream<Req extends IncomingMessage>(
     'X-Accel-Buffering': 'no',
   });
   res.write(`retry: ${settings.retryMs}\n\n`);
-  let last: WaitEvent = read.first;
+  last = watching.first;
   res.write(formatSse('state', last));
   if (isFinalState(last.state)) {
-    res.end();
+    finish();
     return;
   }
-
-  let finished = false;
-  const timers: NodeJS.Timeout[] = [];
-  let stopWatching: () => void = () => undefined;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    stopWatching();
-    for (const timer of timers) clearTimeout(timer);
-    if (!res.writableEnded) res.end();
-  };
-
-  stopWatching = watchEvents(deps, settings, req, initial, (event) => {
-    if (finished) return;
-    if (!sameWaitEvent(event, last)) {
-      last = event;
-      res.write(formatSse('state', event));
-    }
-    if (isFinalState(event.state)) finish();
-  });
   timers.push(setInterval(() => res.write(SSE_HEARTBEAT), settings.heartbeatMs));
   timers.push(setTimeout(finish, settings.maxLifetimeMs));
-  connection.onClose(finish);
+  watching.connection.onClose(finish);
 }
 
 async function serveLongPoll<Req extends IncomingMessage>(
@@ -178,35 +155,38 @@ async function serveLongPoll<Req extends IncomingMessage>(
   req: Req,
   res: ServerResponse,
 ): Promise<void> {
-  const read = await readFirst(deps, settings, req, res);
-  if (!read) return;
-  const { connection, initial, first } = read;
-  if (isFinalState(first.state)) {
-    sendJson(res, first);
-    return;
-  }
-
   let answered = false;
-  let latest = first;
-  let stopWatching: () => void = () => undefined;
+  let first: WaitEvent | undefined;
+  let latest: WaitEvent | undefined;
   let timeout: NodeJS.Timeout | undefined;
+  let stop: () => void = () => undefined;
+  let closed: () => boolean = () => false;
   const answer = (event: WaitEvent): void => {
     if (answered) return;
     answered = true;
-    stopWatching();
+    stop();
     clearTimeout(timeout);
-    if (!connection.closed()) sendJson(res, event);
+    if (!closed()) sendJson(res, event);
   };
-
   // Answer as soon as anything the page shows changes; otherwise at the timeout with the current state.
-  stopWatching = watchEvents(deps, settings, req, initial, (event) => {
+  const watching = await watch(deps, settings, req, res, (event) => {
+    if (first === undefined) return;
     latest = event;
     if (!sameWaitEvent(latest, first)) answer(latest);
   });
-  timeout = setTimeout(() => answer({ ...latest, serverTime: settings.now() }), settings.longPollTimeoutMs);
-  connection.onClose(() => {
+  if (!watching) return;
+  stop = watching.stop;
+  closed = watching.connection.closed;
+  first = watching.first;
+  latest = first;
+  if (isFinalState(first.state)) {
+    answer(first);
+    return;
+  }
+  timeout = setTimeout(() => answer({ ...(latest ?? watching.first), serverTime: settings.now() }), settings.longPollTimeoutMs);
+  watching.connection.onClose(() => {
     answered = true;
-    stopWatching();
+    stop();
     clearTimeout(timeout);
   });
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { VerifyPushError } from '../errors.js';
 import { jsonMiddleware, sendJson, type JsonMiddleware } from './json.js';
+import { newOperationId } from '../flow/records.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
-import type { VerifyApi } from '../twilio/verify-api.js';
+import type { VerifyPort } from '../twilio/verify-api.js';
 
 /**
  * Twilio sends at most 3 notifications per challenge (error 60309), and its error page counts them per
@@ -18,7 +19,7 @@ export interface ResendResult {
 }
 
 export interface ResendDeps<Req extends IncomingMessage> {
-  api: Pick<VerifyApi, 'resendPush'>;
+  api: Pick<VerifyPort, 'resendPush'>;
   store: ChallengeStore;
   clock: () => number;
   /** The session's own challenge (never one named by the client), or undefined when there is none. */
@@ -48,7 +49,7 @@ export async function resendPendingPush<Req extends IncomingMessage>(deps: Resen
     throw new VerifyPushError(code, message, { status: 409 });
   }
   const left = record.expiresAt - now;
-  const { count } = await deps.store.increment(`resend:${record.challengeSid}`, left);
+  const { count } = await deps.store.increment(`resend:${record.challengeSid}`, left, newOperationId());
   if (count > MAX_RESENDS) {
     throw new VerifyPushError('RATE_LIMITED', `This sign-in request was already sent to the phone ${MAX_RESENDS} more times.`, {
       retryAfter: Math.ceil(left / 1000),
@@ -58,7 +59,10 @@ export async function resendPendingPush<Req extends IncomingMessage>(deps: Resen
   return { sent: true, remaining: MAX_RESENDS - count };
 }
 
+/** The middleware `strategy.resend()` returns. */
+export type ResendMiddleware = JsonMiddleware<IncomingMessage>;
+
 /** POST middleware answering `{ sent: true, remaining }`, or `{ error: code }` with the error's status. */
-export function createResendHandler<Req extends IncomingMessage>(deps: ResendDeps<Req>): JsonMiddleware<Req> {
-  return jsonMiddleware<Req>(async (req, res) => sendJson(res, 200, await resendPendingPush(deps, req)));
+export function createResendHandler<Req extends IncomingMessage>(deps: ResendDeps<Req>): ResendMiddleware {
+  return jsonMiddleware<IncomingMessage>(async (req, res) => sendJson(res, 200, await resendPendingPush(deps, req as Req)));
 }

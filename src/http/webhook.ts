@@ -2,13 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import twilio from 'twilio';
 import { VerifyPushError, isVerifyPushError } from '../errors.js';
 import { isSid } from '../sids.js';
+import { wholeNumber } from '../validate.js';
+import type { OutcomeRecorder } from '../flow/recorder.js';
+import { newOperationId } from '../flow/records.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
-import type { TwilioChallenge, VerifyApi } from '../twilio/verify-api.js';
+import type { TwilioChallenge } from '../twilio/resources.js';
+import type { VerifyPort } from '../twilio/verify-api.js';
 import { contentKind, formParams, jsonParams, obtainBody, type MaybeParsedRequest } from './webhook-body.js';
 
 export interface WebhookDeps {
   /** Only the confirming fetch is used: the webhook's own claims are never trusted. */
-  api: Pick<VerifyApi, 'fetchChallenge'>;
+  api: Pick<VerifyPort, 'fetchChallenge'>;
   store: ChallengeStore;
   accountSid: string;
   serviceSid: string;
@@ -16,7 +20,7 @@ export interface WebhookDeps {
   authToken: string;
   clock: () => number;
   /** Checks the fetched challenge against the record and compare-and-sets the outcome. */
-  settle: (record: ChallengeRecord, challenge: TwilioChallenge) => Promise<ChallengeRecord>;
+  recorder: Pick<OutcomeRecorder<unknown>, 'record'>;
 }
 
 export interface WebhookOptions {
@@ -51,7 +55,7 @@ type Outcome = 'settled' | 'ignored' | 'duplicate';
  * The webhook endpoint for Twilio Verify's challenge events (mount it with `strategy.webhook({ url })`).
  *
  * It treats a webhook as a signed *hint*: after checking the signature it confirms the challenge with a fetch
- * from Twilio and lets `settle` record the outcome in the store, which wakes the waiting login request.
+ * from Twilio and lets the recorder write the outcome to the store, which wakes the waiting login request.
  * It never logs anyone in and never reads a session: Twilio's request carries no user cookie.
  */
 export function createWebhookHandler(deps: WebhookDeps, options: WebhookOptions): WebhookMiddleware {
@@ -101,11 +105,7 @@ function checkUrl(value: unknown): string {
 }
 
 function checkMaxBodyBytes(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_BODY_BYTES;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1024 || value > MAX_BODY_BYTES_LIMIT) {
-    throw new VerifyPushError('INVALID_OPTION', 'The webhook option `maxBodyBytes` must be an integer from 1024 to 1048576.');
-  }
-  return value;
+  return wholeNumber('maxBodyBytes', value, DEFAULT_MAX_BODY_BYTES, { min: 1024, max: MAX_BODY_BYTES_LIMIT, unit: 'bytes' });
 }
 
 function signatureInvalid(message: string): VerifyPushError {
@@ -216,19 +216,20 @@ async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res
   if (uuid !== undefined && !DELIVERY_ID.test(uuid)) throw bodyInvalid('Webhook uuid is malformed.');
 
   // Dedupe on the delivery id. The claim is taken up front so that two copies arriving together cause one
-  // fetch, not two. A claim cannot be released, so a failed attempt instead bumps a retry counter that is
-  // part of the claim key: Twilio's retry of a delivery we failed gets a fresh claim and is processed,
-  // while a copy of a delivery that succeeded (or is in progress) finds the claim taken and is a no-op.
-  // Guess: the uuid stays the same across Twilio's retries of one delivery.
-  const claimKey = uuid === undefined ? undefined : await deliveryClaimKey(deps.store, uuid);
-  if (claimKey !== undefined && !(await fromStore(deps.store.claim(claimKey, DEDUPE_TTL_MS)))) {
+  // fetch, not two; a copy of a delivery that succeeded (or is in progress) finds it taken and is a no-op. A
+  // failed attempt releases it, so Twilio's retry of a delivery we failed is processed.
+  // Guess: the uuid stays the same across Twilio's retries of one delivery (a new one is handled as new).
+  const claimKey = uuid === undefined ? undefined : `webhook:${uuid}`;
+  const owner = newOperationId();
+  if (claimKey !== undefined && !(await fromStore(deps.store.claim(claimKey, DEDUPE_TTL_MS, owner)))) {
     return { status: 200, body: { result: 'duplicate' satisfies Outcome } };
   }
   try {
     return await confirmAndSettle(deps, event, challengeSid);
   } catch (error) {
-    if (uuid !== undefined && (!isVerifyPushError(error) || error.status >= 500)) {
-      await allowRetry(deps.store, uuid);
+    if (claimKey !== undefined && (!isVerifyPushError(error) || error.status >= 500)) {
+      // The store is likely what failed; if the release fails too, the login still completes by polling.
+      await deps.store.release(claimKey, owner).catch(() => undefined);
     }
     throw error;
   }
@@ -241,19 +242,6 @@ function worthConfirming(record: ChallengeRecord, type: string | undefined): boo
 
 function ignored(): Answer {
   return { status: 200, body: { result: 'ignored' satisfies Outcome } };
-}
-
-async function deliveryClaimKey(store: ChallengeStore, uuid: string): Promise<string> {
-  const { count: failures } = await fromStore(store.count(`webhook-retry:${uuid}`));
-  return failures === 0 ? `webhook:${uuid}` : `webhook:${uuid}:${failures}`;
-}
-
-async function allowRetry(store: ChallengeStore, uuid: string): Promise<void> {
-  try {
-    await store.increment(`webhook-retry:${uuid}`, DEDUPE_TTL_MS);
-  } catch {
-    // The store is likely what failed. The delivery then stays claimed; the login still completes by polling.
-  }
 }
 
 async function confirmAndSettle(
@@ -285,7 +273,7 @@ async function confirmAndSettle(
     throw error;
   }
   try {
-    await deps.settle(record, challenge);
+    await deps.recorder.record(record, challenge);
   } catch (error) {
     if (isVerifyPushError(error) && error.status < 500) return ignored();
     throw error;

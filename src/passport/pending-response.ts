@@ -1,24 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { VerifyPushRequest } from '../options.js';
-import type { PendingMark } from '../session/marks.js';
-import type { DetailField } from '../twilio/verify-api.js';
-
-/** What a client learns while the challenge waits for the phone. Never the challenge sid. */
-export interface PendingBody {
-  status: 'pending';
-  code: 'CHALLENGE_PENDING';
-  /** ISO 8601 */
-  expiresAt: string;
-  /** Ask again after this many ms. */
-  pollAfterMs: number;
-  /** For silent approval by an app on the registered device. */
-  transactionId: string;
-  /** Number matching: show this on the login screen; the user types it on the phone. */
-  matchCode?: string;
-  /** The push message and fields, so the waiting page can say what to look for on the phone. */
-  message: string;
-  fields: DetailField[];
-}
+import type { PendingBody, PendingMark, VerifyPushRequest } from '../types.js';
 
 export function pendingBody(pending: PendingMark, pollAfterMs: number): PendingBody {
   return {

@@ -23,22 +23,13 @@ export function guardStore(store: ChallengeStore): ChallengeStore {
     get: (sid) => guard(() => store.get(sid)),
     set: (record, ttlMs) => guard(() => store.set(record, ttlMs)),
     compareAndSet: (sid, expected, next, ttlMs) => guard(() => store.compareAndSet(sid, expected, next, ttlMs)),
-    delete: (sid) => guard(() => store.delete(sid)),
     getActive: (identity) => guard(() => store.getActive(identity)),
     swapActive: (identity, sid, ttlMs) => guard(() => store.swapActive(identity, sid, ttlMs)),
-    increment: (key, windowMs) => guard(() => store.increment(key, windowMs)),
+    increment: (key, windowMs, operationId) => guard(() => store.increment(key, windowMs, operationId)),
     count: (key) => guard(() => store.count(key)),
     claim: (key, ttlMs, owner) => guard(() => store.claim(key, ttlMs, owner)),
     release: (key, owner) => guard(() => store.release(key, owner)),
-    subscribe: (sid, listener) => {
-      try {
-        return store.subscribe(sid, listener);
-      } catch (error) {
-        throw storeError(error);
-      }
-    },
-    close: async () => {
-      await guard(async () => store.close?.());
-    },
+    subscribe: (sid, listener) => guard(() => store.subscribe(sid, listener)),
+    close: () => guard(async () => store.close?.()),
   };
 }

@@ -9,3 +9,8 @@ export { emulatorClient } from './sdk-client.js';
 export { emulatorDevice } from './remote-device.js';
 export { twilioSignature } from './signature.js';
 export type * from './types.js';
+
+// The ChallengeStore contract, for authors of other stores (the emulator above does not use it).
+export { challengeStoreContract } from '../stores/contract.js';
+export type { StoreContractCheck, StoreContractHarness } from '../stores/contract.js';
+export type { ChallengeStore, ChallengeRecord, ChallengeStatus, ChallengeListener, CounterResult } from '../stores/types.js';

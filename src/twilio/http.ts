@@ -1,24 +1,6 @@
 import { VerifyPushError } from '../errors.js';
+import type { TwilioClientLike } from '../types.js';
 import { isNotFound, knownTwilioError } from './error-codes.js';
-
-/**
- * The part of a twilio-node client (v5 or v6) this package uses. We call the client's own low-level
- * `request()` rather than the generated resource classes because it is the only layer that exposes
- * response headers (to honour `Retry-After`) and accepts a per-call timeout; region, edge, auth and
- * any custom `httpClient` still apply exactly as for the SDK's own calls.
- */
-export interface TwilioClientLike {
-  accountSid: string;
-  username?: string;
-  password?: string;
-  request(opts: {
-    method: 'get' | 'post' | 'delete';
-    uri: string;
-    data?: object;
-    params?: object;
-    timeout?: number;
-  }): Promise<unknown>;
-}
 
 export interface TwilioCall {
   method: 'get' | 'post' | 'delete';

@@ -1,11 +1,7 @@
 /** Twilio's JSON (snake_case) turned into the small typed shapes the rest of the package uses. */
+import type { DetailField, PushFactor } from '../types.js';
 
 export type TwilioChallengeStatus = 'pending' | 'expired' | 'approved' | 'denied';
-
-export interface DetailField {
-  label: string;
-  value: string;
-}
 
 export interface TwilioChallenge {
   sid: string;
@@ -18,13 +14,6 @@ export interface TwilioChallenge {
   dateResponded: Date | null;
   hiddenDetails: Record<string, string>;
   details: { message: string; fields: DetailField[] };
-}
-
-export interface PushFactor {
-  sid: string;
-  friendlyName: string;
-  status: 'unverified' | 'verified';
-  dateCreated: Date;
 }
 
 export interface AccessToken {

@@ -1,19 +1,9 @@
 import pRetry from 'p-retry';
 import { VerifyPushError } from '../errors.js';
 import { assertIdentity, assertSid } from '../sids.js';
-import { isOutcomeUnknown, isTransient, isTwilioNotFound, twilioRequest, type TwilioCall, type TwilioClientLike } from './http.js';
-import {
-  toAccessToken,
-  toChallenge,
-  toPage,
-  toPushFactor,
-  type AccessToken,
-  type DetailField,
-  type PushFactor,
-  type TwilioChallenge,
-} from './resources.js';
-
-export type { AccessToken, DetailField, PushFactor, TwilioChallenge } from './resources.js';
+import type { DetailField, PushFactor, TwilioClientLike } from '../types.js';
+import { isOutcomeUnknown, isTransient, isTwilioNotFound, twilioRequest, type TwilioCall } from './http.js';
+import { toAccessToken, toChallenge, toPage, toPushFactor, type AccessToken, type TwilioChallenge } from './resources.js';
 
 export interface VerifyApiOptions {
   client: TwilioClientLike;
@@ -39,6 +29,12 @@ export interface CreateChallengeInput {
   /** ms since epoch after which no further attempt is made (the login's own deadline). */
   deadline: number;
 }
+
+/** What the rest of the package needs from Twilio; tests hand the strategy a fake of it. */
+export type VerifyPort = Pick<
+  VerifyApi,
+  'listPushFactors' | 'createChallenge' | 'fetchChallenge' | 'resendPush' | 'createAccessToken' | 'deleteFactor'
+>;
 
 /** How many factor pages we follow at most: Twilio caps push factors at 20 per entity. */
 const MAX_FACTOR_PAGES = 5;

@@ -15,7 +15,8 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
 import { VerifyPushStrategy } from '../../src/passport/strategy.js';
-import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../../src/options.js';
+import { newStrategy } from '../helpers/new-strategy.js';
+import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushAuthenticateOptions, VerifyPushOptions } from '../../src/types.js';
 import type { ChallengeStore } from '../../src/stores/types.js';
 
 const require = createRequire(import.meta.url);
@@ -50,7 +51,7 @@ export interface AppOptions {
   strategy?: Partial<VerifyPushOptions<User>>;
   verify?: VerifyFunction<User> | VerifyFunctionWithRequest<User>;
   /** Extra Passport/strategy options for the plain login route and the gate. */
-  authenticate?: Record<string, unknown>;
+  authenticate?: VerifyPushAuthenticateOptions;
   /** Replace express-session with something else (e.g. a cookie-session stand-in). */
   sessionMiddleware?: (req: Request, res: Response, next: NextFunction) => void;
   store?: ChallengeStore;
@@ -122,7 +123,7 @@ export async function startWorld(): Promise<World> {
     const express = (options.express === 4 ? require('express4') : express5) as typeof express5;
     const passportModule = (options.passport === '0.6' ? require('passport06') : passport07) as typeof passport07;
     const passport = new passportModule.Passport();
-    const strategy = new VerifyPushStrategy<User>(
+    const strategy = newStrategy<User>(
       {
         client: emulator.client({ timeout: 5000 }),
         authToken: emulator.authToken,
@@ -203,10 +204,11 @@ export async function startWorld(): Promise<World> {
       (req, res) => res.json({ loggedIn: (req.user as User).name, sessionID: req.sessionID }),
     );
     // The same with a custom callback, so tests can read the failure code.
+    const callbackOptions: VerifyPushAuthenticateOptions = { pending: 'callback', ...options.authenticate };
     app.post('/login/push/cb', (req, res, next) => {
       passport.authenticate(
         'verify-push',
-        { pending: 'callback', ...options.authenticate },
+        callbackOptions,
         (err: unknown, user: User | false, info: Record<string, unknown> | undefined, status: number | undefined) => {
           if (err) return next(err);
           if (!user) {
@@ -222,9 +224,10 @@ export async function startWorld(): Promise<World> {
       strategy.status(req).then((status) => res.json(status), next);
     });
     // The strategy as a gate in front of protected routes.
+    const gateOptions: VerifyPushAuthenticateOptions = { gate: true, ...options.authenticate };
     app.use(
       '/app',
-      passport.authenticate('verify-push', { gate: true, ...options.authenticate }),
+      passport.authenticate('verify-push', gateOptions),
       (req, res, next) => (req.user ? next() : res.status(401).json({ code: 'LOGIN_REQUIRED' })),
     );
     app.get('/app/secret', (req, res) => res.json({ secret: 42, user: (req.user as User).name }));

@@ -4,7 +4,7 @@
  * with starts alone. The limits are the defaults unless a test says otherwise.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DeniedEvent } from '../../src/options.js';
+import type { DeniedEvent } from '../../src/types.js';
 import { agentFor, answerOnPhone, apiCalls, factorRef, passwordLogin, phonePending, type Agent, type TestApp, type User, useWorld } from './harness.js';
 
 const world = useWorld();

@@ -1,6 +1,6 @@
 /** SECURITY.md: push fatigue (start limits, one pending per user, denial counting, number matching). */
 import { describe, expect, it } from 'vitest';
-import type { DeniedEvent } from '../../src/options.js';
+import type { DeniedEvent } from '../../src/types.js';
 import { agentFor, answerOnPhone, apiCalls, factorRef, passwordLogin, phonePending, type User, useWorld } from './harness.js';
 
 const world = useWorld();

@@ -12,8 +12,10 @@ import session from 'express-session';
 import passportModule from 'passport';
 import supertest from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { VerifyPushStrategy, type DeniedEvent, type VerifyFunction } from '../../src/index.js';
+import { VerifyPushStrategy, type DeniedEvent, type VerifyFunction, type VerifyPushAuthenticateOptions } from '../../src/index.js';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice, type WebhookBodyFormat } from '../../src/testing/index.js';
+
+const CALLBACK_OPTIONS: VerifyPushAuthenticateOptions = { pending: 'callback' };
 
 interface User {
   id: string;
@@ -81,7 +83,7 @@ async function start(format: WebhookBodyFormat): Promise<Setup> {
     res.json({ loggedIn: (req.user as User).name }),
   );
   app.post('/login/push/cb', (req, res, next) => {
-    passport.authenticate('verify-push', { pending: 'callback' }, (err: unknown, user: User | false, info: object | undefined, status: number | undefined) => {
+    passport.authenticate('verify-push', CALLBACK_OPTIONS, (err: unknown, user: User | false, info: object | undefined, status: number | undefined) => {
       if (err) return next(err);
       if (!user) return res.status(status ?? 401).json(info ?? {});
       return req.logIn(user, (loginErr) => (loginErr ? next(loginErr) : res.json({ loggedIn: user.name })));

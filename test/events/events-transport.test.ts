@@ -134,10 +134,10 @@ describe('server-sent events', () => {
     req.destroy();
     await vi.waitFor(() => expect(setup?.closedResponses()).toBe(1));
     release();
-    // Let the released read finish and the handler decide; it must not subscribe for a gone client.
-    await vi.waitFor(() => expect(setup?.statusCalls.get('a')).toBe(1));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(setup.subscriptions.subscribed).toBe(0);
+    // Let the released read finish and the handler decide: the subscription, taken before the first read,
+    // is dropped for a gone client.
+    await vi.waitFor(() => expect(setup?.subscriptions.unsubscribed).toBe(setup?.subscriptions.subscribed));
+    expect(setup.statusCalls.get('a')).toBe(1);
     expect(setup.store.stats().listeners).toBe(0);
   });
 
@@ -189,7 +189,9 @@ describe('long-poll', () => {
     await setup.settle(challengeSid(1), 'denied');
     const res = await request(setup.url).get('').set('x-test-session', 'a');
     expect(res.body).toMatchObject({ state: 'denied' });
-    expect(setup.subscriptions.subscribed).toBe(0);
+    // Subscribed before the first read (so no change could slip between), and let go at once.
+    await vi.waitFor(() => expect(setup?.subscriptions.unsubscribed).toBe(setup?.subscriptions.subscribed));
+    expect(setup.store.stats().listeners).toBe(0);
   });
 });
 
@@ -199,8 +201,9 @@ describe('options', () => {
       status: async () => ({ state: 'none' as const }),
       store: new MemoryChallengeStore({ sweepIntervalMs: 0 }),
       pendingChallengeSid: () => undefined,
-      hasWebhook: () => true,
+      webhooksExpected: () => true,
       pollIntervalMs: 2000,
+      now: Date.now,
     };
     expect(() => createEventsHandler(deps, { heartbeatMs: 10 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => createEventsHandler(deps, { maxLifetimeMs: 3_600_000 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));

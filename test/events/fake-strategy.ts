@@ -6,7 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import express from 'express';
-import { createEventsHandler, type EventsOptions, type WaitStatusSource } from '../../src/http/events.js';
+import { createEventsHandler, type EventsOptions } from '../../src/http/events.js';
+import type { VerifyPushStatus as WaitStatusSource } from '../../src/types.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord, ChallengeStatus } from '../../src/stores/types.js';
 
@@ -40,9 +41,9 @@ export async function startFake(options: FakeOptions = {}): Promise<FakeSetup> {
   const statusCalls = new Map<string, number>();
   const subscriptions = { subscribed: 0, unsubscribed: 0 };
   const subscribe = store.subscribe.bind(store);
-  store.subscribe = (sid, listener) => {
+  store.subscribe = async (sid, listener) => {
     subscriptions.subscribed += 1;
-    const unsubscribe = subscribe(sid, listener);
+    const unsubscribe = await subscribe(sid, listener);
     return () => {
       subscriptions.unsubscribed += 1;
       unsubscribe();
@@ -68,8 +69,9 @@ export async function startFake(options: FakeOptions = {}): Promise<FakeSetup> {
       },
       store,
       pendingChallengeSid: (req) => sessions.get(sessionOf(req)),
-      hasWebhook: () => options.hasWebhook ?? true,
+      webhooksExpected: () => options.hasWebhook ?? true,
       pollIntervalMs: options.pollIntervalMs ?? 2000,
+      now: Date.now,
     },
     options.events,
   );

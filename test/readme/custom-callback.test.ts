@@ -19,7 +19,11 @@ afterAll(() => emulator.close());
 
 /** The README sample as a module: it uses `app` and `passport` from the surrounding app. */
 async function mountReadmeSample(app: express.Express, instance: passport.PassportStatic): Promise<void> {
-  const source = `import type express from 'express';\nexport function mount(app: express.Express, passport: any) {\n${readmeBlock('custom-callback')}\n}\n`;
+  // The sample's imports stay at the top of the module; the rest runs where `app` and `passport` exist.
+  const lines = readmeBlock('custom-callback').split('\n');
+  const imports = lines.filter((line) => line.startsWith('import ')).join('\n');
+  const body = lines.filter((line) => !line.startsWith('import ')).join('\n');
+  const source = `import type express from 'express';\n${imports}\nexport function mount(app: express.Express, passport: any) {\n${body}\n}\n`;
   const file = writeGenerated('readme/custom-callback/routes.ts', source);
   const module = (await import(pathToFileURL(file).href)) as { mount(app: express.Express, p: unknown): void };
   module.mount(app, instance);

@@ -61,7 +61,7 @@ export function createApp(push: VerifyPushStrategy, options: { webhookUrl: strin
   app.post('/login', passport.authenticate('local', { successRedirect: '/account', failureRedirect: '/login' }));
   app.get('/login/push/wait', (_req, res) => res.send('Check your phone'));
   app.get('/login/push/complete', passport.authenticate('verify-push', { successRedirect: '/account', failureRedirect: '/login' }));
-  app.use('/account', passport.authenticate('verify-push', { gate: true }));
+  app.use('/account', passport.authenticate('verify-push')); // mounted with use: the gate
   app.get('/account', (req, res) => (req.user ? res.send('Welcome!') : res.redirect('/login')));
   return app;
 }

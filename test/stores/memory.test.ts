@@ -51,22 +51,22 @@ describe('MemoryChallengeStore specifics', () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
   });
 
-  it('leaves no listener bookkeeping behind after 1,000 subscribe/unsubscribe cycles', () => {
+  it('leaves no listener bookkeeping behind after 1,000 subscribe/unsubscribe cycles', async () => {
     const store = makeStore();
     for (let i = 0; i < 1_000; i += 1) {
       const sid = `YC${i.toString(16).padStart(32, '0')}`;
-      const offA = store.subscribe(sid, () => undefined);
-      const offB = store.subscribe(SID, () => undefined);
+      const offA = await store.subscribe(sid, () => undefined);
+      const offB = await store.subscribe(SID, () => undefined);
       offA();
       offB();
     }
     expect(store.stats()).toMatchObject({ subscribedChallenges: 0, listeners: 0 });
   });
 
-  it('keeps a challenge subscribed while any of its listeners remains', () => {
+  it('keeps a challenge subscribed while any of its listeners remains', async () => {
     const store = makeStore();
-    const offA = store.subscribe(SID, () => undefined);
-    const offB = store.subscribe(SID, () => undefined);
+    const offA = await store.subscribe(SID, () => undefined);
+    const offB = await store.subscribe(SID, () => undefined);
     offA();
     offA();
     expect(store.stats()).toMatchObject({ subscribedChallenges: 1, listeners: 1 });
@@ -77,11 +77,11 @@ describe('MemoryChallengeStore specifics', () => {
   it('lets a listener unsubscribe itself while being told, without skipping the others', async () => {
     const store = makeStore();
     const told: string[] = [];
-    const offFirst = store.subscribe(SID, () => {
+    const offFirst = await store.subscribe(SID, () => {
       told.push('first');
       offFirst();
     });
-    store.subscribe(SID, () => told.push('second'));
+    await store.subscribe(SID, () => told.push('second'));
     await store.set(record(SID, Date.now()), 10_000);
     await store.set(record(SID, Date.now()), 10_000);
     expect(told).toEqual(['first', 'second', 'second']);
@@ -90,7 +90,7 @@ describe('MemoryChallengeStore specifics', () => {
   it('reports listener failures to onListenerError, and the write still succeeds', async () => {
     const failures: unknown[] = [];
     const store = makeStore({ onListenerError: (error, sid) => failures.push([(error as Error).message, sid]) });
-    store.subscribe(SID, () => {
+    await store.subscribe(SID, () => {
       throw new Error('boom');
     });
     await store.set(record(SID, Date.now()), 10_000);
@@ -104,8 +104,8 @@ describe('MemoryChallengeStore specifics', () => {
     const store = makeStore({ clock: clock.now, sweepIntervalMs: 1_000 });
     await store.set(record(SID, clock.now()), 500);
     await store.swapActive('identity-0001', SID, 500);
-    await store.increment('start:ip:127.0.0.1', 500);
-    await store.claim('webhook:1', 500);
+    await store.increment('start:ip:127.0.0.1', 500, 'op-1');
+    await store.claim('webhook:1', 500, 'owner');
     await store.set(record(`YC${'d'.repeat(32)}`, clock.now()), 5_000);
     clock.advance(600);
     expect(store.stats()).toMatchObject({ records: 2, active: 1, counters: 1, claims: 1 });
@@ -138,8 +138,8 @@ describe('MemoryChallengeStore specifics', () => {
     const clock = fakeClock();
     const store = makeStore({ clock: clock.now, maxEntries: 2 });
     await store.set(record(SID, clock.now()), 1_000);
-    await store.claim('webhook:1', 1_000);
-    await expect(store.claim('webhook:2', 1_000)).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    await store.claim('webhook:1', 1_000, 'owner');
+    await expect(store.claim('webhook:2', 1_000, 'owner')).rejects.toMatchObject({ code: 'STORE_ERROR' });
     await expect(store.set(record(`YC${'e'.repeat(32)}`, clock.now()), 1_000)).rejects.toMatchObject({
       code: 'STORE_ERROR',
     });
@@ -147,14 +147,14 @@ describe('MemoryChallengeStore specifics', () => {
     expect(await store.compareAndSet(SID, 'pending', approved, 1_000)).toBe(true);
     // Expired entries are reclaimed before refusing.
     clock.advance(2_000);
-    expect(await store.claim('webhook:2', 1_000)).toBe(true);
+    expect(await store.claim('webhook:2', 1_000, 'owner')).toBe(true);
   });
 
   it('rejects a non-positive TTL instead of storing something that never expires', async () => {
     const store = makeStore();
     await expect(store.set(record(SID, Date.now()), 0)).rejects.toMatchObject({ code: 'STORE_ERROR' });
-    await expect(store.claim('k', Number.NaN)).rejects.toMatchObject({ code: 'STORE_ERROR' });
-    await expect(store.increment('k', -1)).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    await expect(store.claim('k', Number.NaN, 'owner')).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    await expect(store.increment('k', -1, 'op')).rejects.toMatchObject({ code: 'STORE_ERROR' });
     expect(await store.get(SID)).toBeUndefined();
   });
 

@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { runStrategy } from './run-strategy.js';
 import { FakeResponse, fakeRequest, makeStrategy, nextRequest, sid, verifiedFactor, type FakeRequest, type FakeSession, type TestUser } from './fakes.js';
 import { VerifyPushError } from '../../src/errors.js';
-import type { PendingBody } from '../../src/passport/pending-response.js';
-import type { VerifyFunction } from '../../src/options.js';
+import type { PendingBody } from '../../src/types.js';
+import type { VerifyFunction } from '../../src/types.js';
 
 function pendingOf(req: FakeRequest): Record<string, unknown> | undefined {
   return ((req.session as FakeSession).verifyPush as { pending?: Record<string, unknown> } | undefined)?.pending;

@@ -6,9 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeStore } from '../../src/stores/types.js';
-import { VerifyPushStrategy } from '../../src/passport/strategy.js';
-import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../../src/options.js';
-import type { CreateChallengeInput, PushFactor, TwilioChallenge } from '../../src/twilio/verify-api.js';
+import type { VerifyPushStrategy } from '../../src/passport/strategy.js';
+import { withSeams } from '../../src/passport/wiring.js';
+import { newStrategy } from '../helpers/new-strategy.js';
+import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../../src/types.js';
+import type { CreateChallengeInput } from '../../src/twilio/verify-api.js';
+import type { TwilioChallenge } from '../../src/twilio/resources.js';
+import type { PushFactor } from '../../src/types.js';
 import { VerifyPushError } from '../../src/errors.js';
 
 export function sid(prefix: string): string {
@@ -179,6 +183,19 @@ export class FakeApi {
     challenge.dateResponded = new Date(this.clock());
   }
 
+  // Resend and enrolment have their own end-to-end tests against the emulator; unit tests never reach these.
+  async resendPush(): Promise<void> {
+    throw new Error('resendPush is not faked');
+  }
+
+  async createAccessToken(): Promise<never> {
+    throw new Error('createAccessToken is not faked');
+  }
+
+  async deleteFactor(): Promise<void> {
+    throw new Error('deleteFactor is not faked');
+  }
+
   lastChallengeSid(): string {
     const last = [...this.challenges.keys()].at(-1);
     if (!last) throw new Error('no challenge created');
@@ -211,21 +228,23 @@ export function makeStrategy(
       throw new Error('unit tests make no network calls');
     },
   };
-  const strategy = new VerifyPushStrategy<TestUser>(
-    {
-      client,
-      authToken: 'unit-test-auth-token',
-      serviceSid: SERVICE_SID,
-      identitySecret: SECRET,
-      clock: clock.read,
-      store,
-      ...options,
-    },
-    verify,
-  );
   const api = new FakeApi({ serviceSid: SERVICE_SID, accountSid: ACCOUNT_SID }, clock.read);
   api.factors = [verifiedFactor()];
-  // The one seam: replace the Twilio-calling VerifyApi with the fake.
-  (strategy as unknown as { api: FakeApi }).api = api;
+  // The seam: the strategy is built with the fake Verify API instead of one that calls Twilio.
+  const strategy = newStrategy<TestUser>(
+    withSeams(
+      {
+        client,
+        authToken: 'unit-test-auth-token',
+        serviceSid: SERVICE_SID,
+        identitySecret: SECRET,
+        clock: clock.read,
+        store,
+        ...options,
+      },
+      { api },
+    ),
+    verify,
+  );
   return { strategy, api, store, clock, user: { id: 'user-1', name: 'Ada' } };
 }

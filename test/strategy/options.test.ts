@@ -2,7 +2,7 @@ import { Strategy as PassportStrategy } from 'passport-strategy';
 import { describe, expect, it } from 'vitest';
 import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { isVerifyPushError } from '../../src/errors.js';
-import type { VerifyPushOptions } from '../../src/options.js';
+import type { VerifyPushOptions } from '../../src/types.js';
 import { ACCOUNT_SID, SECRET, SERVICE_SID, sid } from './fakes.js';
 import { hmacIdentity } from '../../src/flow/identity.js';
 import { browserSummary, defaultFields } from '../../src/flow/details.js';
@@ -66,7 +66,8 @@ describe('options are validated at construction', () => {
   ];
 
   it.each(wrong)('refuses %s with INVALID_OPTION', (_name, patch) => {
-    expect(codeOf(() => new VerifyPushStrategy({ ...base, ...patch } as VerifyPushOptions))).toBe('INVALID_OPTION');
+    // Cast: these options are wrong on purpose, as a JavaScript app might pass them.
+    expect(codeOf(() => new VerifyPushStrategy({ ...base, ...patch } as VerifyPushOptions & { passReqToCallback?: false }))).toBe('INVALID_OPTION');
   });
 
   it('names the option in the message', () => {

@@ -4,7 +4,7 @@ import { guardStore } from '../../src/stores/guard.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord, ChallengeStore } from '../../src/stores/types.js';
 import { VerifyApi } from '../../src/twilio/verify-api.js';
-import type { WebhookDeps } from '../../src/http/webhook.js';
+import type { VerifyPort } from '../../src/twilio/verify-api.js';
 import {
   approveOnDevice,
   eventFor,
@@ -39,7 +39,7 @@ afterEach(async () => {
   await raw.close();
 });
 
-async function appWith(options: { store?: ChallengeStore; api?: WebhookDeps['api'] } = {}): Promise<RunningApp> {
+async function appWith(options: { store?: ChallengeStore; api?: Pick<VerifyPort, 'fetchChallenge'> } = {}): Promise<RunningApp> {
   const app = await startApp({ fixture, store: options.store ?? store, ...(options.api ? { api: options.api } : {}) });
   apps.push(app);
   return app;
@@ -150,7 +150,7 @@ describe('webhook: duplicate deliveries', () => {
     const firstAtFetch = new Promise<void>((resolve) => (reachedFetch = resolve));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const api: WebhookDeps['api'] = {
+    const api: Pick<VerifyPort, 'fetchChallenge'> = {
       async fetchChallenge(identity, sid, deadline) {
         calls += 1;
         if (calls === 1) {
@@ -277,7 +277,7 @@ describe('webhook: failures answer 5xx and leave no partial state', () => {
     const app = await appWith();
     const record = await approvedOnDevice();
     const seen: string[] = [];
-    const off = store.subscribe(record.challengeSid, (changed) => seen.push(changed.status));
+    const off = await store.subscribe(record.challengeSid, (changed) => seen.push(changed.status));
     try {
       await postForm(app, fixture, eventFor(fixture, record));
       expect(seen).toEqual(['approved']);

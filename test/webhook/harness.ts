@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import request from 'supertest';
 import twilio from 'twilio';
-import { settle } from '../../src/flow/settle.js';
 import { guardStore } from '../../src/stores/guard.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord, ChallengeStore } from '../../src/stores/types.js';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
 import { VerifyApi } from '../../src/twilio/verify-api.js';
-import { createWebhookHandler, type WebhookDeps } from '../../src/http/webhook.js';
+import { VerifyPushStrategy } from '../../src/passport/strategy.js';
+import { withSeams } from '../../src/passport/wiring.js';
+import type { VerifyPort } from '../../src/twilio/verify-api.js';
 
 /** The public URL Twilio is configured to call; tests reach the app on loopback under the same path. */
 export const PUBLIC_URL = 'https://app.example.com/hooks/verify-push';
@@ -107,7 +108,8 @@ export interface AppOptions {
   store: ChallengeStore;
   /** Middleware mounted before the webhook (body parsers, proxies). */
   before?: RequestHandler[];
-  api?: WebhookDeps['api'];
+  /** Twilio as the webhook's confirming fetch sees it (default: the fixture's, which talks to the emulator). */
+  api?: Pick<VerifyPort, 'fetchChallenge'>;
   trustProxy?: boolean;
   /** The URL configured on Twilio's side, when it must name this very server (real deliveries). */
   urlFromPort?: (port: number) => string;
@@ -128,26 +130,33 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { port } = server.address() as AddressInfo;
   if (options.trustProxy) app.set('trust proxy', true);
   for (const handler of options.before ?? []) app.use(handler);
-  app.post(
-    PATH,
-    createWebhookHandler(
+  // The webhook as apps get it: from the strategy, with the confirming fetch going to the emulator.
+  const strategy = new VerifyPushStrategy(
+    withSeams(
       {
-        api: options.api ?? fixture.api,
-        store,
-        accountSid: fixture.emulator.accountSid,
-        serviceSid: fixture.serviceSid,
+        client: fixture.emulator.client(),
         authToken: fixture.emulator.authToken,
-        clock: Date.now,
-        settle: (record, challenge) => settle({ store, clock: Date.now, denialWindowMs: undefined }, record, challenge),
+        serviceSid: fixture.serviceSid,
+        identitySecret: 'webhook-tests-identity-secret-0123456789',
+        store,
       },
-      { url: options.urlFromPort?.(port) ?? PUBLIC_URL },
+      { api: withFetch(fixture.api, options.api) },
     ),
   );
+  app.post(PATH, strategy.webhook({ url: options.urlFromPort?.(port) ?? PUBLIC_URL }));
   return {
     server,
     post: (path = PATH) => request(server).post(path),
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/** The fixture's Verify API, with the confirming fetch replaced when a test needs to intercept it. */
+function withFetch(api: VerifyApi, replacement: Pick<VerifyPort, 'fetchChallenge'> | undefined): VerifyPort {
+  if (!replacement) return api;
+  const intercepted = Object.create(api) as VerifyPort;
+  intercepted.fetchChallenge = (identity, sid, deadline) => replacement.fetchChallenge(identity, sid, deadline);
+  return intercepted;
 }
 
 /** A memory store wrapped the way the strategy wraps every store. */

@@ -1,21 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
-import { createWebhookHandler, type WebhookDeps } from '../../src/http/webhook.js';
 
-const deps: WebhookDeps = {
-  api: {
-    fetchChallenge: () => Promise.reject(new Error('not called at construction')),
-  },
-  store: new MemoryChallengeStore({ sweepIntervalMs: 0 }),
-  accountSid: `AC${'0'.repeat(32)}`,
+const base = {
+  client: { accountSid: `AC${'0'.repeat(32)}`, request: () => Promise.reject(new Error('not called at construction')) },
   serviceSid: `VA${'0'.repeat(32)}`,
-  authToken: 'a'.repeat(32),
-  clock: Date.now,
-  settle: (record) => Promise.resolve(record),
+  identitySecret: 'webhook-options-identity-secret-0123456789',
+  store: new MemoryChallengeStore({ sweepIntervalMs: 0 }),
 };
 
-function creation(options: unknown, override: Partial<WebhookDeps> = {}): () => unknown {
-  return () => createWebhookHandler({ ...deps, ...override }, options as { url: string });
+/** strategy.webhook(options), as an app creates it. */
+function creation(options: unknown, override: { authToken?: string } = {}): () => unknown {
+  return () => new VerifyPushStrategy({ ...base, authToken: 'a'.repeat(32), ...override }).webhook(options as { url: string });
 }
 
 describe('webhook options are checked when the handler is created', () => {

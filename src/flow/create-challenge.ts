@@ -1,35 +1,27 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { buildHiddenDetails, checkDetails, defaultFields, defaultMessage } from './details.js';
 import { VerifyPushError } from '../errors.js';
-import type { ChallengeContext, ResolvedOptions, VerifyPushRequest } from '../options.js';
-import type { PendingMark } from '../session/marks.js';
-import { addressTag, type UnansweredPush } from './limits.js';
-import { recordTtlMs } from './settle.js';
+import type { ResolvedOptions } from '../options.js';
 import { isSid } from '../sids.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
-import type { PushFactor, TwilioChallenge, VerifyApi } from '../twilio/verify-api.js';
+import type { VerifyPort } from '../twilio/verify-api.js';
+import type { PendingMark, PushFactor, VerifyPushRequest } from '../types.js';
+import { challengeContext } from './context.js';
+import { buildHiddenDetails, checkDetails, defaultFields, defaultMessage } from './details.js';
+import type { Asker, OutcomeRecorder } from './recorder.js';
+import { newOperationId, recordTtlMs } from './records.js';
+import type { Reconciled } from './reconcile.js';
 
-export interface StartDeps<User> {
-  api: Pick<VerifyApi, 'listPushFactors' | 'createChallenge' | 'fetchChallenge'>;
+export interface CreateDeps<User> {
+  api: Pick<VerifyPort, 'listPushFactors' | 'createChallenge' | 'fetchChallenge'>;
   store: ChallengeStore;
+  recorder: OutcomeRecorder<User>;
   options: ResolvedOptions<User>;
-  /** Records what Twilio says about a challenge (settle.ts, bound to the strategy's dependencies). */
-  settle(record: ChallengeRecord, challenge: TwilioChallenge): Promise<ChallengeRecord>;
 }
 
-export interface Started {
-  record: ChallengeRecord;
-  pending: PendingMark;
-}
-
-/** The client address as the app's Express sees it (its `trust proxy` setting decides), else the socket's. */
-export function clientIp(req: VerifyPushRequest): string {
-  return req.ip ?? req.socket?.remoteAddress ?? 'unknown';
-}
-
-export function challengeContext<User>(req: VerifyPushRequest, user: User, now: number): ChallengeContext<User> {
-  const agent = req.headers?.['user-agent'];
-  return { req, user, ip: clientIp(req), userAgent: typeof agent === 'string' ? agent : '', time: new Date(now) };
+/** Where a start comes from, as the new record keeps it (digests only: see ChallengeRecord). */
+export interface StartOrigin {
+  startedFrom: string;
+  startedBy: string;
 }
 
 /**
@@ -50,7 +42,7 @@ export function defaultFactor(factors: PushFactor[]): string | undefined {
   return factors.find((factor) => factor.status === 'verified')?.sid;
 }
 
-async function chooseFactor<User>(deps: StartDeps<User>, identity: string, user: User, req: VerifyPushRequest, deadline: number): Promise<string> {
+async function chooseFactor<User>(deps: CreateDeps<User>, identity: string, user: User, req: VerifyPushRequest, deadline: number): Promise<string> {
   const factors = await deps.api.listPushFactors(identity, deadline);
   const chosen = deps.options.factor ? await deps.options.factor(factors, user, req) : defaultFactor(factors);
   if (chosen === undefined) {
@@ -59,53 +51,9 @@ async function chooseFactor<User>(deps: StartDeps<User>, identity: string, user:
   // Only one of this user's own verified factors: the choice must not reach another entity's device.
   const factor = factors.find((candidate) => candidate.sid === chosen);
   if (!factor || factor.status !== 'verified' || !isSid('factor', chosen)) {
-    throw new VerifyPushError('NO_PUSH_FACTOR', 'The `factor` option did not return one of the user\'s verified push factors.');
+    throw new VerifyPushError('NO_PUSH_FACTOR', "The `factor` option did not return one of the user's verified push factors.");
   }
   return chosen;
-}
-
-export interface UnansweredChallenge extends UnansweredPush {
-  challengeSid: string;
-}
-
-/** What a start learned about the user's earlier challenges before creating its own. */
-export interface Reconciled {
-  /** The challenge the active pointer named when we looked. */
-  activeSid: string | undefined;
-  /** Challenges the phone has not answered yet, for the new challenge to carry. */
-  unanswered: UnansweredChallenge[];
-}
-
-/** Our records of this user's challenges whose answer we do not know: the active one and those it carries. */
-async function unansweredRecords(store: ChallengeStore, active: ChallengeRecord | undefined): Promise<ChallengeRecord[]> {
-  if (active === undefined) return [];
-  const carried = await Promise.all((active.earlierUnanswered ?? []).map((sid) => store.get(sid)));
-  return [active, ...carried].filter(
-    (record): record is ChallengeRecord => record !== undefined && (record.status === 'pending' || record.status === 'superseded'),
-  );
-}
-
-/**
- * Before a new start, asks Twilio about this user's challenges whose answer we do not know yet: the active one
- * (nobody may have polled it: without a webhook, a denial the phone already sent would otherwise go unseen)
- * and the superseded ones the phone may still answer (Twilio cannot cancel them). A denial found here is
- * recorded and counted (settle) before the denial limit is checked, so with or without a webhook every
- * denied push counts. Returns the sids the phone still has not answered, for the new challenge to carry.
- * A failed fetch never stops the start: that challenge is asked about again next time.
- */
-export async function reconcileUnanswered<User>(deps: StartDeps<User>, identity: string, deadline: number): Promise<Reconciled> {
-  const activeSid = await deps.store.getActive(identity);
-  const active = activeSid === undefined ? undefined : await deps.store.get(activeSid);
-  const unanswered: UnansweredChallenge[] = [];
-  for (const record of await unansweredRecords(deps.store, active)) {
-    const challenge = await deps.api.fetchChallenge(identity, record.challengeSid, deadline).catch(() => undefined);
-    if (challenge !== undefined) await deps.settle(record, challenge);
-    const stillOpen = challenge === undefined || challenge.status === 'pending';
-    if (stillOpen && deps.options.clock() <= record.expiresAt) {
-      unanswered.push({ challengeSid: record.challengeSid, startedFrom: record.startedFrom, expiresAt: record.expiresAt });
-    }
-  }
-  return { activeSid, unanswered };
 }
 
 /**
@@ -116,46 +64,47 @@ export async function reconcileUnanswered<User>(deps: StartDeps<User>, identity:
  * so its denial still counts.
  */
 async function supersedePrevious<User>(
-  deps: StartDeps<User>,
+  deps: CreateDeps<User>,
   record: ChallengeRecord,
   previousSid: string | undefined,
   reconciled: Reconciled,
   deadline: number,
+  asker: Asker<User>,
 ): Promise<void> {
-  const { store } = deps;
+  const { store, recorder, options } = deps;
   if (previousSid === undefined || previousSid === record.challengeSid) return;
   let previous = await store.get(previousSid);
   if (previous === undefined) return;
   const slippedIn = previousSid !== reconciled.activeSid;
   if (slippedIn && previous.status === 'pending') {
     const challenge = await deps.api.fetchChallenge(record.identity, previousSid, deadline).catch(() => undefined);
-    if (challenge) previous = await deps.settle(previous, challenge);
+    if (challenge) previous = await recorder.record(previous, challenge, asker);
   }
-  if (previous.status === 'pending') {
-    const now = deps.options.clock();
-    await store.compareAndSet(previousSid, 'pending', { ...previous, status: 'superseded', settledAt: now }, recordTtlMs(previous, now));
-  }
+  await recorder.supersede(previous);
   if (slippedIn) {
     const carried = [...new Set([...(record.earlierUnanswered ?? []), previousSid, ...(previous.earlierUnanswered ?? [])])];
-    const now = deps.options.clock();
+    const now = options.clock();
+    const next: ChallengeRecord = { ...record, earlierUnanswered: carried, writeId: newOperationId() };
     // Fails only if our challenge already moved on (answered within milliseconds): nothing left to carry then.
-    await store.compareAndSet(record.challengeSid, 'pending', { ...record, earlierUnanswered: carried }, recordTtlMs(record, now));
+    await store.compareAndSet(record.challengeSid, 'pending', next, recordTtlMs(record, now));
   }
 }
 
 /**
- * Starts a push challenge for a user who passed the first factor: details and hidden details are built and
+ * Creates a push challenge for a user who passed the first factor: details and hidden details are built and
  * checked against Twilio's limits first (no call is wasted on a configuration error), then the factor is
- * chosen, the previous challenge superseded, the challenge created and recorded in the store.
+ * chosen, the challenge created, recorded in the store, made the user's active one, and the one it replaces
+ * superseded. Returns the pending mark the session will keep.
  */
-export async function startChallenge<User>(
-  deps: StartDeps<User>,
-  req: VerifyPushRequest,
-  user: User,
+export async function createChallenge<User>(
+  deps: CreateDeps<User>,
+  asker: Asker<User>,
   identity: string,
+  origin: StartOrigin,
   reconciled: Reconciled,
-): Promise<Started> {
+): Promise<PendingMark> {
   const { options, store } = deps;
+  const { req, user } = asker;
   const now = options.clock();
   const ctx = challengeContext(req, user, now);
   const message = typeof options.message === 'function' ? options.message(ctx) : (options.message ?? defaultMessage(options.appName));
@@ -200,23 +149,29 @@ export async function startChallenge<User>(
     status: 'pending',
     createdAt: now,
     expiresAt: twilioExpiry > now ? Math.min(expiresAt, twilioExpiry) : expiresAt,
-    startedFrom: addressTag(clientIp(req), options.identitySecret ?? options.serviceSid),
+    ...origin,
+    message: details.message,
+    fields: details.fields,
     ...(reconciled.unanswered.length === 0 ? {} : { earlierUnanswered: reconciled.unanswered.map((earlier) => earlier.challengeSid) }),
   };
   const ttl = recordTtlMs(record, now);
   await store.set(record, ttl);
   const previousSid = await store.swapActive(identity, record.challengeSid, ttl);
-  await supersedePrevious(deps, record, previousSid, reconciled, deadline);
-  const pending: PendingMark = {
+  await supersedePrevious(deps, record, previousSid, reconciled, deadline, asker);
+  return pendingMarkOf(record);
+}
+
+/** The session's view of a challenge record: what it needs to check an approval and to answer pending. */
+export function pendingMarkOf(record: ChallengeRecord): PendingMark {
+  return {
     challengeSid: record.challengeSid,
     serviceSid: record.serviceSid,
-    identity,
-    factorSid,
-    transactionId,
+    identity: record.identity,
+    factorSid: record.factorSid,
+    transactionId: record.transactionId,
     expiresAt: record.expiresAt,
-    ...(matchCode === undefined ? {} : { matchCode }),
-    message: details.message,
-    fields: details.fields,
+    ...(record.matchCode === undefined ? {} : { matchCode: record.matchCode }),
+    message: record.message ?? '',
+    fields: record.fields ?? [],
   };
-  return { record, pending };
 }

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { settle, type SettleDeps } from '../../src/flow/settle.js';
+import { OutcomeRecorder } from '../../src/flow/recorder.js';
 import { MemoryChallengeStore } from '../../src/stores/memory.js';
 import type { ChallengeRecord } from '../../src/stores/types.js';
-import type { TwilioChallenge } from '../../src/twilio/verify-api.js';
+import type { TwilioChallenge } from '../../src/twilio/resources.js';
 import { ACCOUNT_SID, SERVICE_SID, TestClock, sid } from './fakes.js';
 
 function setup() {
   const clock = new TestClock();
   const store = new MemoryChallengeStore({ clock: clock.read, sweepIntervalMs: 0 });
-  const deps: SettleDeps = { store, clock: clock.read, denialWindowMs: 3_600_000 };
+  const recorder = new OutcomeRecorder({ store, clock: clock.read, denials: { max: 3, windowSeconds: 3600 }, onDenied: undefined });
   const record: ChallengeRecord = {
     challengeSid: sid('YC'),
     serviceSid: SERVICE_SID,
@@ -32,14 +32,14 @@ function setup() {
     details: { message: 'Approve?', fields: [] },
     ...patch,
   });
-  return { clock, store, deps, record, challenge };
+  return { clock, store, recorder, record, challenge };
 }
 
-describe('settle', () => {
+describe('OutcomeRecorder.record (settling what Twilio says)', () => {
   it('records an approval that matches the record in every bound field', async () => {
-    const { store, deps, record, challenge } = setup();
+    const { store, recorder, record, challenge } = setup();
     await store.set(record, 600_000);
-    const result = await settle(deps, record, challenge());
+    const result = await recorder.record(record, challenge());
     expect(result.status).toBe('approved');
     expect((await store.get(record.challengeSid))?.status).toBe('approved');
   });
@@ -52,62 +52,62 @@ describe('settle', () => {
     ['another service', { serviceSid: sid('VA') }],
     ['another challenge sid', { sid: sid('YC') }],
   ])('never approves a challenge with %s', async (_name, patch) => {
-    const { store, deps, record, challenge } = setup();
+    const { store, recorder, record, challenge } = setup();
     await store.set(record, 600_000);
-    const result = await settle(deps, record, challenge(patch as Partial<TwilioChallenge>));
+    const result = await recorder.record(record, challenge(patch as Partial<TwilioChallenge>));
     expect(result.status).toBe('pending');
     expect((await store.get(record.challengeSid))?.status).toBe('pending');
   });
 
   it('requires the match code when the record has one', async () => {
-    const { store, deps, record, challenge } = setup();
+    const { store, recorder, record, challenge } = setup();
     const withCode = { ...record, matchCode: '42' };
     await store.set(withCode, 600_000);
-    expect((await settle(deps, withCode, challenge())).status).toBe('pending');
+    expect((await recorder.record(withCode, challenge())).status).toBe('pending');
     const ok = challenge({ hiddenDetails: { transaction_id: record.transactionId, match_code: '42' } });
-    expect((await settle(deps, withCode, ok)).status).toBe('approved');
+    expect((await recorder.record(withCode, ok)).status).toBe('approved');
   });
 
   it('turns an approval after expiry into expired (late arrival or late answer)', async () => {
     const late = setup();
     await late.store.set(late.record, 600_000);
     late.clock.advance(300_001);
-    expect((await settle(late.deps, late.record, late.challenge())).status).toBe('expired');
+    expect((await late.recorder.record(late.record, late.challenge())).status).toBe('expired');
 
     const answeredLate = setup();
     await answeredLate.store.set(answeredLate.record, 600_000);
-    const result = await settle(answeredLate.deps, answeredLate.record, answeredLate.challenge({ dateResponded: new Date(answeredLate.record.expiresAt + 1) }));
+    const result = await answeredLate.recorder.record(answeredLate.record, answeredLate.challenge({ dateResponded: new Date(answeredLate.record.expiresAt + 1) }));
     expect(result.status).toBe('expired');
   });
 
   it('expires a still-pending challenge past its expiry, and leaves an unexpired one alone', async () => {
-    const { store, deps, record, challenge, clock } = setup();
+    const { store, recorder, record, challenge, clock } = setup();
     await store.set(record, 600_000);
-    expect((await settle(deps, record, challenge({ status: 'pending', dateResponded: null }))).status).toBe('pending');
+    expect((await recorder.record(record, challenge({ status: 'pending', dateResponded: null }))).status).toBe('pending');
     clock.advance(300_001);
-    expect((await settle(deps, record, challenge({ status: 'pending', dateResponded: null }))).status).toBe('expired');
+    expect((await recorder.record(record, challenge({ status: 'pending', dateResponded: null }))).status).toBe('expired');
   });
 
   it('records a denial once and counts it once, however many times it is seen', async () => {
-    const { store, deps, record, challenge } = setup();
+    const { store, recorder, record, challenge } = setup();
     await store.set(record, 600_000);
-    const results = await Promise.all([1, 2, 3].map(() => settle(deps, record, challenge({ status: 'denied' }))));
+    const results = await Promise.all([1, 2, 3].map(() => recorder.record(record, challenge({ status: 'denied' }))));
     expect(results.every((r) => r.status === 'denied')).toBe(true);
     expect((await store.count(`denied:${record.identity}`)).count).toBe(1);
   });
 
   it('never flips a denied challenge to approved', async () => {
-    const { store, deps, record, challenge } = setup();
+    const { store, recorder, record, challenge } = setup();
     await store.set(record, 600_000);
-    await settle(deps, record, challenge({ status: 'denied' }));
-    const result = await settle(deps, record, challenge());
+    await recorder.record(record, challenge({ status: 'denied' }));
+    const result = await recorder.record(record, challenge());
     expect(result.status).toBe('denied');
     expect((await store.get(record.challengeSid))?.status).toBe('denied');
   });
 
   it('records Twilio-side expiry', async () => {
-    const { store, deps, record, challenge } = setup();
+    const { store, recorder, record, challenge } = setup();
     await store.set(record, 600_000);
-    expect((await settle(deps, record, challenge({ status: 'expired' }))).status).toBe('expired');
+    expect((await recorder.record(record, challenge({ status: 'expired' }))).status).toBe('expired');
   });
 });

@@ -1,0 +1,62 @@
+import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
+import type { VerifyPort } from '../twilio/verify-api.js';
+import type { UnansweredPush } from './limits.js';
+import type { Asker, OutcomeRecorder } from './recorder.js';
+
+export interface UnansweredChallenge extends UnansweredPush {
+  challengeSid: string;
+}
+
+/** What a start learned about the user's earlier challenges before creating its own. */
+export interface Reconciled {
+  /** The challenge the active pointer named when we looked. */
+  activeSid: string | undefined;
+  /** The active challenge's record, as it stood after asking Twilio. */
+  active: ChallengeRecord | undefined;
+  /** Challenges the phone has not answered yet, for the new challenge to carry. */
+  unanswered: UnansweredChallenge[];
+}
+
+export interface ReconcileDeps<User> {
+  api: Pick<VerifyPort, 'fetchChallenge'>;
+  store: ChallengeStore;
+  recorder: OutcomeRecorder<User>;
+  clock: () => number;
+}
+
+/** Our records of this user's challenges whose answer we do not know: the active one and those it carries. */
+async function unansweredRecords(store: ChallengeStore, active: ChallengeRecord | undefined): Promise<ChallengeRecord[]> {
+  if (active === undefined) return [];
+  const carried = await Promise.all((active.earlierUnanswered ?? []).map((sid) => store.get(sid)));
+  return [active, ...carried].filter(
+    (record): record is ChallengeRecord => record !== undefined && (record.status === 'pending' || record.status === 'superseded'),
+  );
+}
+
+/**
+ * Before a new start, asks Twilio about this user's challenges whose answer we do not know yet: the active one
+ * (nobody may have polled it: without a webhook, a denial the phone already sent would otherwise go unseen)
+ * and the superseded ones the phone may still answer (Twilio cannot cancel them). A denial found here is
+ * recorded and counted before the denial limit is checked, so with or without a webhook every denied push
+ * counts. A failed fetch never stops the start: that challenge is asked about again next time.
+ */
+export async function reconcileUnanswered<User>(
+  deps: ReconcileDeps<User>,
+  identity: string,
+  deadline: number,
+  asker: Asker<User>,
+): Promise<Reconciled> {
+  const activeSid = await deps.store.getActive(identity);
+  let active = activeSid === undefined ? undefined : await deps.store.get(activeSid);
+  const unanswered: UnansweredChallenge[] = [];
+  for (const record of await unansweredRecords(deps.store, active)) {
+    const challenge = await deps.api.fetchChallenge(identity, record.challengeSid, deadline).catch(() => undefined);
+    const now = challenge === undefined ? record : await deps.recorder.record(record, challenge, asker);
+    if (now.challengeSid === activeSid) active = now;
+    const stillOpen = challenge === undefined || challenge.status === 'pending';
+    if (stillOpen && deps.clock() <= record.expiresAt) {
+      unanswered.push({ challengeSid: record.challengeSid, startedFrom: record.startedFrom, expiresAt: record.expiresAt });
+    }
+  }
+  return { activeSid, active, unanswered };
+}

@@ -1,0 +1,115 @@
+import type { ResolvedOptions } from '../options.js';
+import { regenerateKeepingData, saveSession } from '../session/regenerate.js';
+import { writePending } from '../session/marks.js';
+import type { ChallengeStore } from '../stores/types.js';
+import type { VerifyPort } from '../twilio/verify-api.js';
+import type { PendingMark } from '../types.js';
+import { clientIp, sessionTag } from './context.js';
+import { createChallenge, pendingMarkOf, type StartOrigin } from './create-challenge.js';
+import { addressTag, denialAllowanceUsed, spendStart, startRefused } from './limits.js';
+import { limitFailure, pending, type Outcome } from './outcome.js';
+import { reconcileUnanswered } from './reconcile.js';
+import type { Asker, OutcomeRecorder } from './recorder.js';
+import { withStartLock } from './start-lock.js';
+
+export interface StarterDeps<User> {
+  api: Pick<VerifyPort, 'listPushFactors' | 'createChallenge' | 'fetchChallenge'>;
+  store: ChallengeStore;
+  recorder: OutcomeRecorder<User>;
+  options: ResolvedOptions<User>;
+}
+
+/** How a start ended inside the user's lock: a new push, one this session already started, or a refusal. */
+type Started<User> = { created: PendingMark } | { shared: PendingMark } | { refused: Outcome<User> };
+
+/**
+ * Starting a challenge for a user who passed the first factor: the start limits, then, one start of a user at
+ * a time (a lock in the store, so across instances too), the unanswered pushes and denials the last start
+ * left, and the push itself; then the session is regenerated and marked pending.
+ */
+export class Starter<User> {
+  /** Starts in progress in this process, by identity and session id: the fast path of sharing a start. */
+  private readonly starting = new Map<string, Promise<PendingMark | undefined>>();
+
+  constructor(private readonly deps: StarterDeps<User>) {}
+
+  /**
+   * Parallel requests of one session (a page loading several gated resources at once) share one start, so
+   * the phone is pushed once, not once per request. Only the first request writes the session; the others
+   * answer pending and leave their (identical, soon replaced) session alone. Sharing is per session, so
+   * another browser of the same user never learns this session's transaction id or match code. Within a
+   * process the requests wait on one promise; across processes the start lock and the record's `startedBy`
+   * do the same (see `startLocked`).
+   */
+  async start(asker: Asker<User>, identity: string): Promise<Outcome<User>> {
+    const key = `${identity} ${asker.req.sessionID ?? ''}`;
+    const shared = this.starting.get(key);
+    if (shared) {
+      const mark = await shared;
+      if (mark) return pending(mark);
+    }
+    let settle: (mark: PendingMark | undefined) => void = () => undefined;
+    this.starting.set(key, new Promise((resolve) => (settle = resolve)));
+    let started: PendingMark | undefined;
+    try {
+      const outcome = await this.startOnce(asker, identity);
+      if (outcome.kind === 'pending') started = outcome.pending;
+      return outcome;
+    } finally {
+      settle(started);
+      this.starting.delete(key);
+    }
+  }
+
+  /**
+   * Start limits are read before anything else (no Twilio call, no allowance spent for a refused attempt);
+   * the rest happens under the user's start lock. A privilege change follows: the session id during pending
+   * differs from the one before (fixation defence).
+   */
+  private async startOnce(asker: Asker<User>, identity: string): Promise<Outcome<User>> {
+    const { store, options } = this.deps;
+    const refused = await startRefused(store, options.limits, identity, clientIp(asker.req), options.clock());
+    if (refused) return limitFailure(refused);
+    const budgetMs = options.requestTimeoutMs * (options.retries + 4);
+    const result = await withStartLock(store, identity, { holdMs: budgetMs, waitMs: budgetMs }, () => this.startLocked(asker, identity));
+    if ('refused' in result) return result.refused;
+    if ('shared' in result) return pending(result.shared);
+    const { req } = asker;
+    await regenerateKeepingData(req);
+    writePending(req, result.created);
+    await saveSession(req);
+    return pending(result.created);
+  }
+
+  /** One start of this user, alone: every instance sees the state the previous start left. */
+  private async startLocked(asker: Asker<User>, identity: string): Promise<Started<User>> {
+    const { store, options } = this.deps;
+    const { limits, clock, requestTimeoutMs } = options;
+    const origin: StartOrigin = {
+      startedFrom: addressTag(clientIp(asker.req), options.identitySecret ?? options.serviceSid),
+      startedBy: sessionTag(asker.req),
+    };
+    const own = await this.ownPendingStart(identity, origin.startedBy);
+    if (own) return { shared: pendingMarkOf(own) };
+    const reconcileDeps = { api: this.deps.api, store, recorder: this.deps.recorder, clock };
+    const reconciled = await reconcileUnanswered(reconcileDeps, identity, clock() + requestTimeoutMs * 2, asker);
+    const fromHere = reconciled.unanswered.filter((push) => push.startedFrom === origin.startedFrom);
+    const locked =
+      (await denialAllowanceUsed(store, limits, identity, fromHere, clock())) ??
+      (await spendStart(store, limits, identity, clientIp(asker.req), clock()));
+    if (locked) return { refused: limitFailure(locked) };
+    return { created: await createChallenge(this.deps, asker, identity, origin, reconciled) };
+  }
+
+  /**
+   * The user's active challenge when this very session started it and it still waits: a parallel request of
+   * the same browser that another instance served first. That request shares it rather than push again.
+   */
+  private async ownPendingStart(identity: string, startedBy: string) {
+    const { store, options } = this.deps;
+    const activeSid = await store.getActive(identity);
+    const active = activeSid === undefined ? undefined : await store.get(activeSid);
+    if (active?.startedBy !== startedBy || active.status !== 'pending' || options.clock() > active.expiresAt) return undefined;
+    return active;
+  }
+}
