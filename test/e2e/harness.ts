@@ -55,6 +55,8 @@ export interface AppOptions {
   /** Replace express-session with something else (e.g. a cookie-session stand-in). */
   sessionMiddleware?: (req: Request, res: Response, next: NextFunction) => void;
   store?: ChallengeStore;
+  /** Share one session store between apps, as instances behind a load balancer share theirs. */
+  sessions?: session.MemoryStore;
 }
 
 /**
@@ -140,7 +142,7 @@ export async function startWorld(): Promise<World> {
     passport.serializeUser((user, done) => done(null, (user as User).id));
     passport.deserializeUser((id: string, done) => done(null, Object.values(USERS).find((u) => u.id === id) ?? false));
 
-    const sessions = new session.MemoryStore();
+    const sessions = options.sessions ?? new session.MemoryStore();
     const app: Express = express();
     // Tests play clients at several addresses with X-Forwarded-For, as behind a proxy on the same host.
     app.set('trust proxy', 'loopback');
