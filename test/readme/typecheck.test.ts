@@ -51,6 +51,7 @@ function checkedFiles(): CheckedFile[] {
         readmeBlock('enrolment'),
       ].join('\n'),
     },
+    { file: 'typescript.ts', blocks: ['typescript'], source: readmeBlock('typescript') },
     { file: 'emulator.test.ts', blocks: ['emulator'], source: readmeBlock('emulator') },
     { file: 'emulator-app/my-app.ts', blocks: [], source: MY_APP_FACTORY },
     { file: 'emulator-app/app.test.ts', blocks: ['emulator-app'], source: readmeBlock('emulator-app') },
