@@ -11,9 +11,12 @@ import { readmeBlock, writeGenerated } from './readme-blocks.js';
 
 const SECRET = 'readme-custom-callback-identity-secret-0123';
 let emulator: RunningEmulator;
+// The strategy's and the emulator's clock: a test moves it instead of waiting in real time.
+let offset = 0;
+const clock = (): number => Date.now() + offset;
 
 beforeAll(async () => {
-  emulator = await VerifyPushEmulator.start();
+  emulator = await VerifyPushEmulator.start({ clock });
 });
 afterAll(() => emulator.close());
 
@@ -37,7 +40,7 @@ it('runs the README custom callback: 202 while pending, then a JSON login', asyn
 
   const instance = new passport.Passport() as unknown as passport.PassportStatic;
   instance.use(
-    new VerifyPushStrategy({ client: emulator.client(), serviceSid, identitySecret: SECRET, pollIntervalMs: 1000 }),
+    new VerifyPushStrategy({ client: emulator.client(), serviceSid, identitySecret: SECRET, pollIntervalMs: 1000, clock }),
   );
   instance.serializeUser((user, done) => done(null, user));
   instance.deserializeUser((user: Express.User, done) => done(null, user));
@@ -56,10 +59,11 @@ it('runs the README custom callback: 202 while pending, then a JSON login', asyn
   expect(typeof pending.body.transactionId).toBe('string');
 
   await phone.approveTransaction({ serviceSid, identity, factorSid, transactionId: pending.body.transactionId });
-  // A JSON client waits the poll hint between checks; the approval is seen on the first fetch after it.
+  // A JSON client waits the poll hint between checks (here on the shared clock); the approval is seen on the
+  // first fetch after it.
   let answer = await agent.post('/api/login/push').set('Accept', 'application/json');
   for (let polls = 0; answer.status === 202 && polls < 5; polls += 1) {
-    await new Promise((resolve) => setTimeout(resolve, answer.body.pollAfterMs));
+    offset += answer.body.pollAfterMs;
     answer = await agent.post('/api/login/push').set('Accept', 'application/json');
   }
   expect(answer.status).toBe(200);

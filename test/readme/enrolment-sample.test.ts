@@ -9,8 +9,11 @@ import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/inde
 import { readmeBlock, writeGenerated } from './readme-blocks.js';
 
 let emulator: RunningEmulator;
+// The strategy's and the emulator's clock: a test moves it instead of waiting in real time.
+let offset = 0;
+const clock = (): number => Date.now() + offset;
 beforeAll(async () => {
-  emulator = await VerifyPushEmulator.start();
+  emulator = await VerifyPushEmulator.start({ clock });
 });
 afterAll(() => emulator.close());
 
@@ -21,6 +24,7 @@ it('runs the README enrolment routes: signed-in user only, first phone on trust,
     serviceSid,
     identitySecret: 'readme-enrolment-identity-secret-0123456789',
     pollIntervalMs: 1000,
+    clock,
   });
   passport.use(push);
   const app = express();
@@ -55,7 +59,7 @@ it('runs the README enrolment routes: signed-in user only, first phone on trust,
   await phone.approveTransaction({ serviceSid, identity, factorSid, transactionId: pending.body.transactionId });
   let answer = await agent.post('/login/push').set('Accept', 'application/json');
   for (let polls = 0; answer.status === 202 && polls < 5; polls += 1) {
-    await new Promise((resolve) => setTimeout(resolve, answer.body.pollAfterMs));
+    offset += answer.body.pollAfterMs;
     answer = await agent.post('/login/push').set('Accept', 'application/json');
   }
   expect(answer.status).toBe(200);
