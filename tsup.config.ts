@@ -13,11 +13,12 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'redis/index': 'src/stores/redis/index.ts',
     // The emulator server behind the package's `bin`: a program, so it needs no type declarations.
     'testing/cli': 'src/testing/cli.ts',
   },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' }, compilerOptions: { types: ['node', 'passport'] } },
+  dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'redis/index': 'src/stores/redis/index.ts' }, compilerOptions: { types: ['node', 'passport'] } },
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -24,8 +24,12 @@ const PACKAGE = [
   'test/readme/typecheck.test.ts',
 ];
 
-// A project for tests that need a real redis-server goes here: a `REDIS` list of its files, a project entry
-// below named 'redis', and REDIS added to what the unit project excludes.
+/**
+ * Tests that start their own redis-server (test/helpers/redis-server.ts): the Redis store's contract through
+ * every client, and several app instances sharing Redis. They skip loudly without redis-server, unless
+ * REQUIRE_REDIS=1 (CI), where they fail.
+ */
+const REDIS = ['test/stores/redis*.test.ts', 'test/redis/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -41,11 +45,14 @@ export default defineConfig({
           // Everything else: strategy, stores, webhook, events, Twilio adapter, enrolment, emulator, end to end,
           // README samples that import the source. No browser and no build needed; a new test file lands here.
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...BROWSER, ...PACKAGE],
+          exclude: [...configDefaults.exclude, ...BROWSER, ...PACKAGE, ...REDIS],
         },
       },
       { extends: true, test: { name: 'browser', include: BROWSER } },
       { extends: true, test: { name: 'package', include: PACKAGE } },
+      { extends: true, test: { name: 'redis', include: REDIS } },
+      // The whole end-to-end suite once more, with every app on the Redis store (see test/e2e/harness.ts).
+      { extends: true, test: { name: 'e2e-redis', include: ['test/e2e/**/*.test.ts'], env: { E2E_STORE: 'redis' } } },
     ],
   },
 });

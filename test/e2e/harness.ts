@@ -18,6 +18,9 @@ import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { newStrategy } from '../helpers/new-strategy.js';
 import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushAuthenticateOptions, VerifyPushOptions } from '../../src/types.js';
 import type { ChallengeStore } from '../../src/stores/types.js';
+import { RedisChallengeStore } from '../../src/stores/redis/index.js';
+import { createClient } from 'redis';
+import { redisAvailable, startRedis } from '../helpers/redis-server.js';
 
 const require = createRequire(import.meta.url);
 
@@ -99,9 +102,46 @@ function listen(server: http.Server): Promise<string> {
 
 type ErrorWithCode = Error & { code?: unknown; status?: unknown };
 
+/**
+ * Which challenge store an app gets when a test does not pass one: the memory store, or, when the suite runs
+ * with E2E_STORE=redis (the `e2e-redis` project), a RedisChallengeStore on a redis-server this world starts,
+ * each app with its own key prefix and the world's moving clock.
+ */
+const STORE_KIND = process.env.E2E_STORE === 'redis' ? 'redis' : 'memory';
+
+interface StoreMaker {
+  make(): Promise<ChallengeStore | undefined>;
+  close(): Promise<void>;
+}
+
+async function storeMaker(clock: SharedClock): Promise<StoreMaker> {
+  if (STORE_KIND === 'memory') return { make: async () => undefined, close: async () => undefined };
+  if (!redisAvailable()) throw new Error('E2E_STORE=redis needs redis-server (see test/helpers/redis-server.ts).');
+  const server = await startRedis();
+  const client = createClient({ url: server.url });
+  client.on('error', () => undefined);
+  await client.connect();
+  const stores: RedisChallengeStore[] = [];
+  let made = 0;
+  return {
+    async make() {
+      made += 1;
+      const store = await RedisChallengeStore.create({ client, prefix: `e2e-${made}:`, clock: clock.now });
+      stores.push(store);
+      return store;
+    },
+    async close() {
+      for (const store of stores) await store.close();
+      client.destroy();
+      await server.stop();
+    },
+  };
+}
+
 /** Starts the emulator, creates a service and enrols one phone for each test user. */
 export async function startWorld(): Promise<World> {
   const clock = new SharedClock();
+  const stores = await storeMaker(clock);
   const emulator = await VerifyPushEmulator.start({ clock: clock.now });
   const serviceSid = await emulator.createService('E2E');
   const device = emulator.device();
@@ -125,6 +165,7 @@ export async function startWorld(): Promise<World> {
     const express = (options.express === 4 ? require('express4') : express5) as typeof express5;
     const passportModule = (options.passport === '0.6' ? require('passport06') : passport07) as typeof passport07;
     const passport = new passportModule.Passport();
+    const store = options.store ?? (await stores.make());
     const strategy = newStrategy<User>(
       {
         client: emulator.client({ timeout: 5000 }),
@@ -133,7 +174,7 @@ export async function startWorld(): Promise<World> {
         identitySecret: IDENTITY_SECRET,
         appName: 'E2E App',
         clock: clock.now,
-        ...(options.store ? { store: options.store } : {}),
+        ...(store ? { store } : {}),
         ...options.strategy,
       },
       options.verify,
@@ -263,6 +304,7 @@ export async function startWorld(): Promise<World> {
     close: async () => {
       for (const app of apps) await app.close();
       await emulator.close();
+      await stores.close();
     },
   };
 }
