@@ -7,9 +7,15 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
-import session from 'express-session';
+import session, { type Store } from 'express-session';
 import { Passport } from 'passport';
-import { VerifyPushStrategy, type ChallengeStore, type TwilioClientLike, type VerifyPushAuthenticateOptions } from '../../src/index.js';
+import {
+  VerifyPushStrategy,
+  type ChallengeStore,
+  type RateLimitOptions,
+  type TwilioClientLike,
+  type VerifyPushAuthenticateOptions,
+} from '../../src/index.js';
 
 export interface BenchUser {
   id: string;
@@ -17,6 +23,11 @@ export interface BenchUser {
 
 export const WEBHOOK_PATH = '/hooks/verify-push';
 const IDENTITY_SECRET = randomBytes(32).toString('hex');
+
+/** This process's identity secret, for another process serving the same users (a second instance). */
+export function benchIdentitySecret(): string {
+  return IDENTITY_SECRET;
+}
 
 /** The Verify identity the strategy derives for a user: its documented default, HMAC-SHA256 of the user id, hex. */
 export function identityOf(user: BenchUser): string {
@@ -32,6 +43,16 @@ export interface PushAppOptions {
   webhook: boolean;
   pollIntervalMs?: number;
   store?: ChallengeStore;
+  /** Sessions shared by several instances (connect-redis); default express-session's MemoryStore. */
+  sessionStore?: Store;
+  /** Instances sharing sessions must share the cookie secret; default a fresh random one. */
+  sessionSecret?: string;
+  /** Instances serving the same users must derive the same identities; default this process's secret. */
+  identitySecret?: string;
+  /** For an instance that does not mount the webhook itself while another instance does. */
+  expectWebhooks?: boolean;
+  /** Default: the per-IP limit off (every benchmark browser comes from 127.0.0.1), the others as shipped. */
+  limits?: RateLimitOptions;
   /** More routes (e.g. a baseline handler), mounted after sessions and Passport. */
   extraRoutes?(app: Express, passport: InstanceType<typeof Passport>): void;
 }
@@ -62,11 +83,12 @@ export async function startPushApp(options: PushAppOptions): Promise<PushApp> {
     client: options.client,
     authToken: options.authToken,
     serviceSid: options.serviceSid,
-    identitySecret: IDENTITY_SECRET,
+    identitySecret: options.identitySecret ?? IDENTITY_SECRET,
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.expectWebhooks === undefined ? {} : { expectWebhooks: options.expectWebhooks }),
     // Every benchmark browser comes from 127.0.0.1: a per-IP limit would measure the limiter, not the flow.
-    limits: { perIp: false },
+    limits: options.limits ?? { perIp: false },
   });
   const passport = new Passport();
   passport.use(strategy);
@@ -76,7 +98,15 @@ export async function startPushApp(options: PushAppOptions): Promise<PushApp> {
   const app = express();
   // Twilio's webhook before any session or body parser, as the README tells users.
   if (options.webhook) app.post(WEBHOOK_PATH, strategy.webhook({ url: `${baseUrl}${WEBHOOK_PATH}` }));
-  app.use(session({ secret: randomBytes(16).toString('hex'), resave: false, saveUninitialized: false, name: 'bench.sid' }));
+  app.use(
+    session({
+      secret: options.sessionSecret ?? randomBytes(16).toString('hex'),
+      resave: false,
+      saveUninitialized: false,
+      name: 'bench.sid',
+      ...(options.sessionStore === undefined ? {} : { store: options.sessionStore }),
+    }),
+  );
   app.use(passport.session());
 
   app.post('/login/password', (req, res, next) => {
