@@ -54,12 +54,13 @@ export async function startChildInstance(
       } catch {
         return; // not one of ours (a library writing to stdout)
       }
-      if (message.type === 'ready') resolve(String(message.url));
-      else if (message.type === 'login') report.onLogin(message as unknown as LoginEvent);
-      else if (message.type === 'denied') report.onDenied(message as unknown as DeniedReport);
-      else if (message.type === 'ack') {
-        acks.get(Number(message.id))?.();
-        acks.delete(Number(message.id));
+      const { type, ...event } = message;
+      if (type === 'ready') resolve(String(event.url));
+      else if (type === 'login') report.onLogin(event as unknown as LoginEvent);
+      else if (type === 'denied') report.onDenied(event as unknown as DeniedReport);
+      else if (type === 'ack') {
+        acks.get(Number(event.id))?.();
+        acks.delete(Number(event.id));
       }
     });
   });
