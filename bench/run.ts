@@ -1,7 +1,7 @@
 /**
- * `npm run bench [name…]`: runs every benchmark in this folder (or those whose file name contains one of
- * the arguments), one after another, each in its own process so one benchmark's warm caches and timers
- * cannot colour the next one's figures. Counts the PASS / MISS verdict lines at the end.
+ * `npm run bench [name…]`: runs every benchmark in this folder (or the one an argument names, or those whose
+ * file name contains it), one after another, each in its own process so one benchmark's warm caches and
+ * timers cannot colour the next one's figures. Counts the PASS / MISS verdict lines at the end.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -9,10 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
-const files = readdirSync(here)
-  .filter((name) => name.endsWith('.ts') && name !== 'run.ts')
-  .filter((name) => only.length === 0 || only.some((wanted) => name.includes(wanted)))
-  .sort();
+const all = readdirSync(here).filter((name) => name.endsWith('.ts') && name !== 'run.ts');
+// A whole file name (with or without .ts) picks that file alone; anything else, every file containing it
+// (`pending-memory` alone, `redis` for every Redis benchmark).
+const picks = (wanted: string, name: string): boolean =>
+  all.some((file) => file === wanted || file === `${wanted}.ts`) ? name === wanted || name === `${wanted}.ts` : name.includes(wanted);
+const files = all.filter((name) => only.length === 0 || only.some((wanted) => picks(wanted, name))).sort();
 
 function runOne(file: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
