@@ -38,6 +38,8 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
   constructor(options: VerifyPushOptions<User> & { passReqToCallback: true }, verify: VerifyFunctionWithRequest<User>);
   /** Without it, `verify(user, challenge, done)`; the callback is optional (the user is logged in as is). */
   constructor(options: VerifyPushOptions<User> & { passReqToCallback?: false }, verify?: VerifyFunction<User>);
+  /** No verify callback at all: the options may come typed as `VerifyPushOptions` (whatever passReqToCallback says). */
+  constructor(options: VerifyPushOptions<User>);
   constructor(options: VerifyPushOptions<User>, verify?: VerifyFunction<User> | VerifyFunctionWithRequest<User>) {
     super();
     if (verify !== undefined && typeof verify !== 'function') {

@@ -40,6 +40,7 @@ import {
   type ApprovedChallenge,
   type VerifyDone,
   type VerifyPushAuthenticateOptions,
+  type VerifyPushOptions,
   type VerifyPushRequest,
   type VerifyPushSessionData,
 } from '${from}';
@@ -82,6 +83,9 @@ new VerifyPushStrategy<AppUser>(options, (user, challenge, done) => {
 });
 new VerifyPushStrategy<AppUser>({ ...options, passReqToCallback: false }, (user, _challenge, done) => done(null, user));
 new VerifyPushStrategy(options);
+// Options typed as the public VerifyPushOptions (passReqToCallback: boolean), with no verify callback.
+const typedOptions: VerifyPushOptions<AppUser> = { ...options };
+new VerifyPushStrategy<AppUser>(typedOptions);
 
 // A mismatch is a type error, both ways round.
 // @ts-expect-error TS2769 passReqToCallback: true with verify(user, challenge, done)
