@@ -1,14 +1,17 @@
 /**
  * `createExampleApp(options)`: the whole example (emulator or real Twilio, Express app, HTTP server),
- * started and listening. `server.ts` calls it for `npm start`; tests call it on port 0.
+ * started and listening. `server.ts` calls it for `npm start` (once, or in each cluster worker); tests call
+ * it on port 0.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventsOptions } from 'passport-twilio-verify-push';
 import type { RunningEmulator } from 'passport-twilio-verify-push/testing';
-import { emulatorBackend, twilioBackend, type Backend } from './backend.js';
+import { emulatorBackend, sharedEmulatorBackend, twilioBackend, type Backend } from './backend.js';
+import type { SharedEmulatorInfo } from './cluster/shared-emulator.js';
 import { buildExpressApp } from './express-app.js';
+import { openRedisStores, type RedisStores } from './redis-stores.js';
 import type { TwilioModeConfig } from './twilio-mode.js';
 import { UserDirectory } from './users.js';
 
@@ -33,6 +36,14 @@ export interface ExampleOptions {
   resendPauseMs?: number;
   /** Signs the session cookie. Default: random per start (sessions end with the process anyway). */
   sessionSecret?: string;
+  /** Emulator mode: the key of users' Verify identities. Default: random per start (so is the emulator). */
+  identitySecret?: string;
+  /** Sessions and challenges in Redis (connect-redis and RedisChallengeStore on one client) instead of memory. */
+  redisUrl?: string;
+  /** Emulator mode in a cluster worker: the emulator and phones the primary runs, instead of embedded ones. */
+  sharedEmulator?: SharedEmulatorInfo;
+  /** This instance's name in a cluster: sent as `X-Worker`, shown on pages, and put before its log lines. */
+  worker?: string;
 }
 
 export interface RunningExample {
@@ -42,6 +53,11 @@ export interface RunningExample {
   /** Emulator mode only. */
   emulator: RunningEmulator | undefined;
   close(): Promise<void>;
+}
+
+/** The app's own URL, from the interface and port it listens on. */
+export function localUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -57,18 +73,27 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function createExampleApp(options: ExampleOptions = {}): Promise<RunningExample> {
   const clock = options.clock ?? Date.now;
   const host = options.host ?? '127.0.0.1';
+  const prefix = options.worker === undefined ? '' : `[worker ${options.worker}] `;
+  const log = (line: string): void => console.log(`${prefix}${line}`);
+  const logError = (line: string): void => console.error(`${prefix}${line}`);
   // Listen first: in emulator mode the webhook must point at our real port.
   const server = http.createServer();
   const port = await listen(server, options.port ?? 3000, host);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = localUrl(host, port);
 
-  let backend: Backend;
+  let backend: Backend | undefined;
+  let stores: RedisStores | undefined;
   try {
+    const identitySecret = options.identitySecret ?? randomBytes(32).toString('hex');
     backend = options.twilio
       ? await twilioBackend(options.twilio)
-      : await emulatorBackend(url, clock, randomBytes(32).toString('hex'));
+      : options.sharedEmulator
+        ? sharedEmulatorBackend(options.sharedEmulator, url, identitySecret)
+        : await emulatorBackend(url, clock, identitySecret);
+    stores = options.redisUrl === undefined ? undefined : await openRedisStores(options.redisUrl, { clock, log: logError });
   } catch (error) {
     server.close();
+    await backend?.close();
     throw error;
   }
   const app = buildExpressApp({
@@ -83,9 +108,14 @@ export async function createExampleApp(options: ExampleOptions = {}): Promise<Ru
     resendPauseMs: options.resendPauseMs ?? 10_000,
     sessionSecret: options.sessionSecret ?? randomBytes(32).toString('hex'),
     trustProxy: backend.mode === 'twilio',
+    ...(stores ? { stores: { sessions: stores.sessions, challenges: stores.challenges } } : {}),
+    ...(options.worker === undefined ? {} : { worker: options.worker }),
+    log,
+    logError,
   });
   server.on('request', app);
 
+  const opened = { backend, stores };
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -97,7 +127,8 @@ export async function createExampleApp(options: ExampleOptions = {}): Promise<Ru
         // Open event streams and keep-alive sockets would hold close() forever.
         server.closeAllConnections();
         await closed;
-        await backend.close();
+        await opened.backend.close();
+        await opened.stores?.close();
       })();
       return closing;
     },

@@ -7,7 +7,7 @@
  *   3. wait for the outcome (long-poll on the events endpoint), then finish the login.
  */
 import { PATHS } from './context.js';
-import type { DeviceSimulator, Phone } from './device-sim.js';
+import type { Phone, Phones } from './device-sim.js';
 
 export class DeviceLoginError extends Error {
   constructor(
@@ -47,7 +47,7 @@ export async function signInOnPhone(input: {
   baseUrl: string;
   phone: Phone;
   password: string;
-  simulator: DeviceSimulator;
+  phones: Phones;
 }): Promise<{ username: string; displayName: string; transactionId: string }> {
   const jar = new CookieJar();
   const call = async (path: string, init: RequestInit = {}): Promise<globalThis.Response> => {
@@ -72,7 +72,7 @@ export async function signInOnPhone(input: {
 
   // The app compares the transaction id before approving; the same app also holds the number-matching
   // code from the login answer, because here the login screen and the phone are the same device.
-  await input.simulator.approveTransaction(input.phone, answer.transactionId, answer.matchCode);
+  await input.phones.approveTransaction(input.phone, answer.transactionId, answer.matchCode);
 
   for (let attempt = 0; attempt < MAX_WAITS; attempt += 1) {
     const event = (await (await call(PATHS.events)).json()) as { state?: string };

@@ -6,7 +6,7 @@
 import { Router, json, type Request, type Response } from 'express';
 import { isVerifyPushError } from 'passport-twilio-verify-push';
 import { DeviceLoginError, signInOnPhone } from './device-login.js';
-import type { DeviceSimulator, Phone } from './device-sim.js';
+import type { Phone, Phones } from './device-sim.js';
 import { asyncRoute, phoneChrome } from './http-helpers.js';
 import { devicePage } from './views/device.js';
 
@@ -28,9 +28,9 @@ function refusal(res: Response, error: unknown): void {
   throw error;
 }
 
-function phoneOf(simulator: DeviceSimulator, req: Request, res: Response): Phone | undefined {
+async function phoneOf(phones: Phones, req: Request, res: Response): Promise<Phone | undefined> {
   const factorSid = typeof req.body?.factorSid === 'string' ? req.body.factorSid : '';
-  const phone = simulator.find(factorSid);
+  const phone = await phones.find(factorSid);
   if (!phone) res.status(404).json({ code: 'UNKNOWN_PHONE', message: 'No such simulated phone.' });
   return phone;
 }
@@ -39,7 +39,7 @@ function text(value: unknown, max = 200): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
 }
 
-export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, clock: () => number): Router {
+export function deviceRoutes(phones: Phones, baseUrl: () => string, clock: () => number): Router {
   const router = Router();
   router.use('/device/api', json({ limit: '8kb' }));
 
@@ -51,14 +51,14 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
     '/device/api/state',
     asyncRoute(async (_req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ serverTime: clock(), phones: await simulator.view() });
+      res.json({ serverTime: clock(), phones: await phones.view() });
     }),
   );
 
   // Approve or deny one challenge on the phone; approving passes the typed number-matching code along.
   const answer = (outcome: 'approved' | 'denied') =>
     asyncRoute(async (req, res) => {
-      const phone = phoneOf(simulator, req, res);
+      const phone = await phoneOf(phones, req, res);
       const challengeSid = text(req.body?.challengeSid, 34);
       if (!phone) return;
       if (!challengeSid) {
@@ -66,8 +66,8 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
         return;
       }
       try {
-        if (outcome === 'approved') await simulator.approve(phone, challengeSid, text(req.body?.matchCode, 12));
-        else await simulator.deny(phone, challengeSid);
+        if (outcome === 'approved') await phones.approve(phone, challengeSid, text(req.body?.matchCode, 12));
+        else await phones.deny(phone, challengeSid);
         res.json({ status: outcome });
       } catch (error) {
         refusal(res, error);
@@ -88,7 +88,7 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
         return;
       }
       try {
-        const phone = await simulator.enrol({ identity, username, friendlyName: `${username}'s simulated phone`, accessToken: token });
+        const phone = await phones.enrol({ identity, username, friendlyName: `${username}'s simulated phone`, accessToken: token });
         res.json({ factorSid: phone.factorSid, friendlyName: phone.friendlyName });
       } catch (error) {
         refusal(res, error);
@@ -99,7 +99,7 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
   router.post(
     '/device/api/sign-in',
     asyncRoute(async (req, res) => {
-      const phone = phoneOf(simulator, req, res);
+      const phone = await phoneOf(phones, req, res);
       const password = text(req.body?.password, 200);
       if (!phone) return;
       if (!password) {
@@ -107,7 +107,7 @@ export function deviceRoutes(simulator: DeviceSimulator, baseUrl: () => string, 
         return;
       }
       try {
-        const result = await signInOnPhone({ baseUrl: baseUrl(), phone, password, simulator });
+        const result = await signInOnPhone({ baseUrl: baseUrl(), phone, password, phones });
         res.json({ status: 'signed-in', username: result.username, displayName: result.displayName });
       } catch (error) {
         refusal(res, error);

@@ -43,9 +43,36 @@ export class ReplacedRequestError extends Error {
   }
 }
 
-export class DeviceSimulator {
+/** A phone to enrol: with the access token the app minted for the signed-in user, or (demo seeding) without. */
+export interface EnrolInput {
+  identity: string;
+  username: string;
+  friendlyName: string;
+  accessToken?: string;
+}
+
+/**
+ * What the example's device routes and demo seeding need from the simulated phones. The phones live in one
+ * process, because each keeps its private key: the `DeviceSimulator` itself when the example runs alone, or a
+ * client of the cluster's primary (cluster/remote-phones.ts) in each worker.
+ */
+export interface Phones {
+  find(factorSid: string): Promise<Phone | undefined>;
+  /** Enrols a demo user's phone unless they already have one; concurrent first logins enrol one phone. */
+  seed(input: Omit<EnrolInput, 'accessToken'>): Promise<void>;
+  enrol(input: EnrolInput & { accessToken: string }): Promise<Phone>;
+  view(): Promise<PhoneView[]>;
+  approve(phone: Phone, challengeSid: string, matchCode?: string): Promise<void>;
+  deny(phone: Phone, challengeSid: string): Promise<void>;
+  /** Silent approval: approve only the pending challenge carrying this transaction id. */
+  approveTransaction(phone: Phone, transactionId: string, matchCode?: string): Promise<void>;
+}
+
+export class DeviceSimulator implements Phones {
   private readonly device: SimulatedDevice;
   private readonly phones: Phone[] = [];
+  /** Seeding in progress per username, so two parallel first logins share one enrolment. */
+  private readonly seeding = new Map<string, Promise<void>>();
 
   constructor(
     emulator: RunningEmulator,
@@ -58,16 +85,24 @@ export class DeviceSimulator {
     return [...this.phones];
   }
 
-  find(factorSid: string): Phone | undefined {
+  async find(factorSid: string): Promise<Phone | undefined> {
     return this.phones.find((phone) => phone.factorSid === factorSid);
   }
 
-  hasPhoneFor(username: string): boolean {
-    return this.phones.some((phone) => phone.username === username);
+  seed(input: Omit<EnrolInput, 'accessToken'>): Promise<void> {
+    if (this.phones.some((phone) => phone.username === input.username)) return Promise.resolve();
+    let running = this.seeding.get(input.username);
+    if (!running) {
+      running = this.enrol(input)
+        .then(() => undefined)
+        .finally(() => this.seeding.delete(input.username));
+      this.seeding.set(input.username, running);
+    }
+    return running;
   }
 
   /** Enrols with an access token the app minted for the signed-in user (or, for demo seeding, without). */
-  async enrol(input: { identity: string; username: string; friendlyName: string; accessToken?: string }): Promise<Phone> {
+  async enrol(input: EnrolInput): Promise<Phone> {
     const { factorSid } = await this.device.register({
       serviceSid: this.serviceSid,
       identity: input.identity,
@@ -105,19 +140,18 @@ export class DeviceSimulator {
     );
   }
 
-  async approve(phone: Phone, challengeSid: string, matchCode?: string): Promise<unknown> {
+  async approve(phone: Phone, challengeSid: string, matchCode?: string): Promise<void> {
     await this.requireCurrent(phone, challengeSid);
-    return this.device.approve({ ...this.ref(phone), challengeSid, ...(matchCode ? { matchCode } : {}) });
+    await this.device.approve({ ...this.ref(phone), challengeSid, ...(matchCode ? { matchCode } : {}) });
   }
 
-  async deny(phone: Phone, challengeSid: string): Promise<unknown> {
+  async deny(phone: Phone, challengeSid: string): Promise<void> {
     await this.requireCurrent(phone, challengeSid);
-    return this.device.deny({ ...this.ref(phone), challengeSid });
+    await this.device.deny({ ...this.ref(phone), challengeSid });
   }
 
-  /** Silent approval: approve only the pending challenge carrying this transaction id. */
-  approveTransaction(phone: Phone, transactionId: string, matchCode?: string): Promise<unknown> {
-    return this.device.approveTransaction({ ...this.ref(phone), transactionId, ...(matchCode ? { matchCode } : {}) });
+  async approveTransaction(phone: Phone, transactionId: string, matchCode?: string): Promise<void> {
+    await this.device.approveTransaction({ ...this.ref(phone), transactionId, ...(matchCode ? { matchCode } : {}) });
   }
 
   /** The sid of the phone's newest request, whatever its status: every older one is replaced. */

@@ -3,11 +3,12 @@
  * and the routes. This is the part to copy into your own app.
  */
 import express, { type ErrorRequestHandler } from 'express';
-import session from 'express-session';
+import session, { type Store } from 'express-session';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { VerifyPushStrategy, type EventsOptions } from 'passport-twilio-verify-push';
+import { VerifyPushStrategy, type ChallengeStore, type EventsOptions } from 'passport-twilio-verify-push';
 import type { Backend } from './backend.js';
+import { workerMarks } from './cluster/worker-marks.js';
 import { PATHS, type ExampleContext } from './context.js';
 import { deviceRoutes } from './device-routes.js';
 import { asyncRoute, chrome, contentSecurityPolicy, wantsJson } from './http-helpers.js';
@@ -31,6 +32,13 @@ export interface AppSettings {
   sessionSecret: string;
   /** Behind a tunnel or proxy (real Twilio mode): trust X-Forwarded-* from loopback only. */
   trustProxy: boolean;
+  /** Shared stores (Redis) for several processes; default: both in memory, for one process. */
+  stores?: { sessions: Store; challenges: ChallengeStore };
+  /** This instance's name in a cluster: every answer says which worker gave it. */
+  worker?: string;
+  /** Log lines, prefixed with the worker's name in a cluster. */
+  log: (line: string) => void;
+  logError: (line: string) => void;
 }
 
 /** Demo users whose phone exists from the start; it is enrolled the first time they pass the password. */
@@ -53,6 +61,10 @@ export function buildExpressApp(settings: AppSettings): express.Express {
     numberMatching: settings.numberMatching,
     expiresInSeconds: settings.expiresInSeconds,
     clock: settings.clock,
+    // Every instance mounts the webhook below and the emulator (or `npm run setup:twilio`) registers it: outcomes
+    // arrive by webhook at some instance, maybe another one, so Twilio is only fetched as a fallback.
+    expectWebhooks: true,
+    ...(settings.stores ? { store: settings.stores.challenges } : {}),
   });
 
   const passport = new Passport();
@@ -68,6 +80,7 @@ export function buildExpressApp(settings: AppSettings): express.Express {
     done(null, user ? publicUser(user) : false);
   });
 
+  if (settings.worker !== undefined) app.use(workerMarks(settings.worker, settings.log));
   // Twilio's webhook first, before any body parser: the handler reads and checks the raw signed body.
   app.post(WEBHOOK_PATH, push.webhook({ url: backend.webhookUrl }));
 
@@ -78,6 +91,7 @@ export function buildExpressApp(settings: AppSettings): express.Express {
     session({
       name: 'example.sid',
       secret: settings.sessionSecret,
+      ...(settings.stores ? { store: settings.stores.sessions } : {}),
       resave: false,
       saveUninitialized: false,
       // SameSite=Lax: other sites cannot make the browser POST here with this cookie (CSRF).
@@ -86,18 +100,18 @@ export function buildExpressApp(settings: AppSettings): express.Express {
   );
   app.use(passport.session());
 
-  const simulator = backend.simulator;
+  const phones = backend.phones;
   const ctx: ExampleContext = {
     passport,
     push,
     users,
-    deviceSimulator: simulator !== undefined,
-    ...(simulator
+    deviceSimulator: phones !== undefined,
+    ...(phones
       ? {
           async seedPhone(req, user) {
-            if (!USERS_WITH_A_PHONE.has(user.username) || simulator.hasPhoneFor(user.username)) return;
+            if (!USERS_WITH_A_PHONE.has(user.username)) return;
             const identity = await push.identityOf(user, req);
-            await simulator.enrol({ identity, username: user.username, friendlyName: `${user.displayName}'s phone` });
+            await phones.seed({ identity, username: user.username, friendlyName: `${user.displayName}'s phone` });
           },
         }
       : {}),
@@ -106,7 +120,7 @@ export function buildExpressApp(settings: AppSettings): express.Express {
   app.use(pageRoutes(ctx));
   app.use(loginRoutes(ctx));
   app.use(pushRoutes(ctx, { events: settings.events, forceLongPoll: settings.forceLongPoll, resendPauseMs: settings.resendPauseMs, clock: settings.clock }));
-  if (simulator) app.use(deviceRoutes(simulator, () => settings.baseUrl, settings.clock));
+  if (phones) app.use(deviceRoutes(phones, () => settings.baseUrl, settings.clock));
 
   app.use(
     asyncRoute(async (req, res) => {
@@ -118,7 +132,7 @@ export function buildExpressApp(settings: AppSettings): express.Express {
     const status = typeof coded.status === 'number' && coded.status >= 400 && coded.status < 600 ? coded.status : 500;
     const code = typeof coded.code === 'string' ? coded.code : 'INTERNAL_ERROR';
     // Log the code and message only: a library error's cause may come from third-party code we do not control.
-    if (status >= 500) console.error(`${req.method} ${req.path} failed: ${code}: ${error instanceof Error ? error.message : String(error)}`);
+    if (status >= 500) settings.logError(`${req.method} ${req.path} failed: ${code}: ${error instanceof Error ? error.message : String(error)}`);
     if (res.headersSent) return;
     if (wantsJson(req)) {
       res.status(status).json({ code });

@@ -70,7 +70,7 @@ export function contentSecurityPolicy(): RequestHandler {
  * it asks the strategy whether this session's push was approved (`status()` never starts a push).
  */
 export async function chrome(req: Request, res: Response, ctx: Pick<ExampleContext, 'push' | 'deviceSimulator'>): Promise<PageChrome> {
-  const base: PageChrome = { nonce: String(res.locals.nonce ?? ''), deviceSimulator: ctx.deviceSimulator };
+  const base: PageChrome = { nonce: String(res.locals.nonce ?? ''), deviceSimulator: ctx.deviceSimulator, ...workerOf(res) };
   const user = currentUser(req);
   if (!user) return base;
   return { ...base, username: user.username, secondFactor: await secondFactorDone(ctx, req) };
@@ -88,7 +88,12 @@ async function secondFactorDone(ctx: Pick<ExampleContext, 'push'>, req: Request)
 
 /** The device simulator's page plays a phone: no app header, no user. */
 export function phoneChrome(res: Response): PageChrome {
-  return { nonce: String(res.locals.nonce ?? ''), deviceSimulator: true, phone: true };
+  return { nonce: String(res.locals.nonce ?? ''), deviceSimulator: true, phone: true, ...workerOf(res) };
+}
+
+/** Cluster mode: the worker that answers (cluster/worker-marks.ts), for the page footer. */
+function workerOf(res: Response): Pick<PageChrome, 'worker'> {
+  return typeof res.locals.worker === 'string' ? { worker: res.locals.worker } : {};
 }
 
 /** Wraps an async route so a rejection reaches Express's error handler (Express 5 does this too; explicit is clearer). */

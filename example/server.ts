@@ -1,42 +1,34 @@
 /**
- * `npm start`: serves the example on http://localhost:3000 (PORT to change it).
- * Emulator mode by default; real Twilio mode when the TWILIO_* variables are set (see twilio-mode.ts).
- * NUMBER_MATCHING=1 turns on number matching.
+ * `npm start`: serves the example on http://localhost:3000 (PORT to change it). Emulator mode by default;
+ * real Twilio mode when the TWILIO_* variables are set (see twilio-mode.ts). REDIS_URL keeps sessions and
+ * logins in Redis, and CLUSTER=3 (with REDIS_URL) runs three worker processes; see server-env.ts for every
+ * variable.
  */
+import cluster from 'node:cluster';
 import { createExampleApp } from './app.js';
-import { twilioModeFromEnv } from './twilio-mode.js';
+import { printBanner, redisHost, warnIfExposed } from './banner.js';
+import { runPrimary } from './cluster/primary.js';
+import { runWorker } from './cluster/worker.js';
+import { serverSettingsFromEnv, type ServerSettings } from './server-env.js';
 
-async function main(): Promise<void> {
-  const twilio = twilioModeFromEnv();
-  const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number.');
-  const host = process.env.HOST ?? '127.0.0.1';
-  if (!twilio && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
-    // The device simulator approves for anyone who can reach it, and the demo passwords are public.
-    console.warn(`Warning: HOST=${host} exposes the demo users and the device simulator to your network.`);
-  }
+async function runAlone(settings: ServerSettings): Promise<void> {
+  warnIfExposed(settings.host, settings.twilio !== undefined);
   const example = await createExampleApp({
-    port,
-    host,
-    numberMatching: process.env.NUMBER_MATCHING === '1' || process.env.NUMBER_MATCHING === 'true',
-    ...(twilio ? { twilio } : {}),
-    ...(process.env.SESSION_SECRET ? { sessionSecret: process.env.SESSION_SECRET } : {}),
+    port: settings.port,
+    host: settings.host,
+    numberMatching: settings.numberMatching,
+    ...(settings.twilio ? { twilio: settings.twilio } : {}),
+    ...(settings.sessionSecret ? { sessionSecret: settings.sessionSecret } : {}),
+    ...(settings.identitySecret ? { identitySecret: settings.identitySecret } : {}),
+    ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
   });
-  const local = example.url.replace('127.0.0.1', 'localhost');
-  console.log(`\nVerify Push example (${example.mode === 'emulator' ? 'embedded emulator, no Twilio account needed' : 'real Twilio'})\n`);
-  console.log(`  App:               ${local}/`);
-  if (example.mode === 'emulator') {
-    console.log(`  Device simulator:  ${local}/device   (open it in a second tab: it plays the phone)`);
-    console.log(`  Emulator:          ${example.emulator?.url ?? ''}`);
-  } else {
-    console.log(`  Public URL:        ${twilio?.publicUrl ?? ''}  (Twilio's webhook goes there)`);
-  }
-  console.log(
-    example.mode === 'emulator'
-      ? '\n  Log in as alice / correct-horse (phone enrolled) or bob / battery-staple (enrols on first login).'
-      : '\n  Log in as alice / correct-horse or bob / battery-staple, then enrol your phone on the page that follows.',
-  );
-  console.log('  Ctrl+C to stop.\n');
+  printBanner({
+    url: example.url,
+    mode: example.mode,
+    ...(example.emulator ? { emulatorUrl: example.emulator.url } : {}),
+    ...(settings.twilio ? { publicUrl: settings.twilio.publicUrl } : {}),
+    ...(settings.redisUrl ? { redisHost: redisHost(settings.redisUrl) } : {}),
+  });
 
   const stop = (): void => {
     example.close().then(() => process.exit(0), () => process.exit(1));
@@ -45,7 +37,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
+async function main(): Promise<void> {
+  const settings = serverSettingsFromEnv();
+  if (settings.workers === undefined) return runAlone(settings);
+  return cluster.isPrimary ? runPrimary(settings) : runWorker(settings);
+}
+
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  const where = cluster.isWorker ? `[worker ${cluster.worker?.id ?? '?'}] ` : '';
+  console.error(`${where}${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

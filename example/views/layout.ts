@@ -11,6 +11,8 @@ export interface PageChrome {
   deviceSimulator: boolean;
   /** The device simulator itself: it plays a phone, so it shows none of the app's own navigation. */
   phone?: boolean;
+  /** Cluster mode: the worker process that rendered this page. */
+  worker?: string;
 }
 
 const STYLE = `
@@ -59,6 +61,7 @@ code { background: #eef1f7; padding: .1rem .3rem; border-radius: 4px; }
 .push .message { font-weight: 700; }
 .prewrap { white-space: pre-wrap; word-break: break-all; }
 [hidden] { display: none !important; }
+footer.worker { text-align: center; font-size: .85rem; margin: 0 0 1.5rem; }
 `;
 
 export function layout(title: string, chrome: PageChrome, body: SafeHtml, script?: string): SafeHtml {
@@ -75,6 +78,7 @@ ${chrome.phone ? phoneHeader() : appHeader(chrome)}
 <main>
 ${body}
 </main>
+${chrome.worker === undefined ? '' : html`<footer class="muted worker" data-worker="${chrome.worker}">Served by worker ${chrome.worker}</footer>`}
 ${script ? html`<script nonce="${chrome.nonce}">${raw(script)}</script>` : ''}
 </body>
 </html>`;
