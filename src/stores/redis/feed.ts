@@ -1,4 +1,5 @@
 import type { ChallengeListener, ChallengeRecord } from '../types.js';
+import { decodeRecord } from './record-codec.js';
 import type { RedisConnection, SubscriberConnection } from './client.js';
 
 export interface ChangeFeedOptions {
@@ -82,12 +83,13 @@ export class ChangeFeed {
   private deliver(text: string): void {
     const newline = text.indexOf('\n');
     if (newline < 0) return;
-    const set = this.listeners.get(text.slice(0, newline));
+    const challengeSid = text.slice(0, newline);
+    const set = this.listeners.get(challengeSid);
     // Most messages concern challenges nobody waits for on this instance: parse only when someone does.
     if (set === undefined) return;
     let record: ChallengeRecord;
     try {
-      record = JSON.parse(text.slice(newline + 1)) as ChallengeRecord;
+      record = decodeRecord(challengeSid, text.slice(newline + 1));
     } catch {
       return;
     }

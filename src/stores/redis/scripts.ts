@@ -33,7 +33,7 @@ return 1
 
 /**
  * Compare-and-set a record. KEYS: record. ARGV: now, expected status, value, px, channel, message, writeId.
- * The record's own status and writeId are read from the stored JSON; a stored writeId equal to ours means this
+ * The record's own status (`s`) and writeId (`w`, see record-codec.ts) are read from the stored JSON; a stored writeId equal to ours means this
  * very write already happened (its reply was lost), so it answers 1 again without writing twice.
  */
 export const COMPARE_AND_SET = script(`${LIVE}
@@ -42,8 +42,8 @@ if not current then return 0 end
 local deadline, json = split(current)
 if deadline <= tonumber(ARGV[1]) then return 0 end
 local record = cjson.decode(json)
-if ARGV[7] ~= '' and record.writeId == ARGV[7] then return 1 end
-if record.status ~= ARGV[2] then return 0 end
+if ARGV[7] ~= '' and record.w == ARGV[7] then return 1 end
+if record.s ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1

@@ -3,6 +3,7 @@ import { wholeNumber } from '../../validate.js';
 import type { ChallengeListener, ChallengeRecord, ChallengeStatus, ChallengeStore, CounterResult } from '../types.js';
 import { connectionOf, type RedisConnection } from './client.js';
 import { ChangeFeed } from './feed.js';
+import { decodeRecord, encodeRecord } from './record-codec.js';
 import { CLAIM, COMPARE_AND_SET, INCREMENT, RELEASE, SET_RECORD, SWAP_ACTIVE, type Script } from './scripts.js';
 
 export interface RedisChallengeStoreOptions {
@@ -25,8 +26,11 @@ export interface RedisChallengeStoreOptions {
   clock?: () => number;
 }
 
-/** How much longer Redis keeps a key than its logical lifetime: a clock moved ahead must not lose data early. */
-const GARBAGE_SLACK_MS = 60_000;
+/**
+ * How much longer Redis keeps a key than its logical lifetime, so a clock moved ahead of Redis' own never loses
+ * data early: as long again as the key lives, up to a minute (a two-second poll lease must not linger a minute).
+ */
+const MAX_GARBAGE_SLACK_MS = 60_000;
 /** Attempts of one operation after a connection error (its reply lost): the scripts are safe to repeat. */
 const MAX_ATTEMPTS = 3;
 /** Pause before such a retry, in ms: long enough for a dropped connection to come back, short for a login. */
@@ -119,12 +123,12 @@ export class RedisChallengeStore implements ChallengeStore {
   async get(challengeSid: string): Promise<ChallengeRecord | undefined> {
     const value = await this.command('read a record', this.key('rec', challengeSid), ['GET', this.key('rec', challengeSid)]);
     const json = livePart(value, this.clock());
-    return json === undefined ? undefined : (JSON.parse(json) as ChallengeRecord);
+    return json === undefined ? undefined : decodeRecord(challengeSid, json);
   }
 
   async set(record: ChallengeRecord, ttlMs: number): Promise<void> {
     const key = this.key('rec', record.challengeSid);
-    const json = JSON.stringify(record);
+    const json = encodeRecord(record);
     await this.script('write a record', SET_RECORD, key, [
       `${this.deadline(ttlMs)}|${json}`,
       this.px(ttlMs),
@@ -136,7 +140,7 @@ export class RedisChallengeStore implements ChallengeStore {
   async compareAndSet(challengeSid: string, expectedStatus: ChallengeStatus, next: ChallengeRecord, ttlMs: number): Promise<boolean> {
     if (next.challengeSid !== challengeSid) throw storeError('compareAndSet was given a record for another challenge.');
     const key = this.key('rec', challengeSid);
-    const json = JSON.stringify(next);
+    const json = encodeRecord(next);
     const won = await this.script('compare-and-set a record', COMPARE_AND_SET, key, [
       String(this.clock()),
       expectedStatus,
@@ -218,7 +222,8 @@ export class RedisChallengeStore implements ChallengeStore {
   }
 
   private px(ttlMs: number): string {
-    return String(Math.ceil(ttlMs) + GARBAGE_SLACK_MS);
+    const ttl = Math.ceil(ttlMs);
+    return String(ttl + Math.min(MAX_GARBAGE_SLACK_MS, ttl));
   }
 
   private command(what: string, key: string, args: string[]): Promise<unknown> {
