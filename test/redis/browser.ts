@@ -33,6 +33,7 @@ export class Browser {
 
   async request(instance: { url: string }, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
     let response: Response;
+    let text: string;
     try {
       response = await fetch(`${instance.url}${path}`, {
         method,
@@ -41,13 +42,16 @@ export class Browser {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(HANG_GUARD_MS),
       });
+      // The body too: a server can send its headers and then hang before the end.
+      text = await response.text();
     } catch (error) {
-      if ((error as { name?: unknown }).name === 'TimeoutError') throw new Error(`${method} ${path}: no answer within ${HANG_GUARD_MS} ms (a hang)`);
+      if ((error as { name?: unknown }).name === 'TimeoutError') {
+        throw new Error(`${method} ${instance.url}${path}: no complete answer within ${HANG_GUARD_MS} ms (a hang)`);
+      }
       throw error;
     }
     const set = response.headers.getSetCookie().find((cookie) => cookie.startsWith('connect.sid='));
     if (set) this.cookie = set.split(';', 1)[0] ?? '';
-    const text = await response.text();
     let parsed: Record<string, unknown> = {};
     try {
       parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
