@@ -56,6 +56,9 @@ function checkedFiles(): CheckedFile[] {
     { file: 'emulator-app/my-app.ts', blocks: [], source: MY_APP_FACTORY },
     { file: 'emulator-app/app.test.ts', blocks: ['emulator-app'], source: readmeBlock('emulator-app') },
     { file: 'emulator-process.test.ts', blocks: ['emulator-process'], source: readmeBlock('emulator-process') },
+    { file: 'several-instances/my-app.ts', blocks: [], source: MY_APP },
+    { file: 'several-instances/app.ts', blocks: ['several-instances'], source: readmeBlock('several-instances') },
+    { file: 'redis-ioredis.ts', blocks: ['redis-ioredis'], source: readmeBlock('redis-ioredis') },
   ];
 }
 
