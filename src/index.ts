@@ -1,7 +1,12 @@
 /** passport-twilio-verify-push: Twilio Verify Push as a Passport strategy. Public exports only. */
 export { VerifyPushStrategy, VerifyPushStrategy as Strategy } from './passport/strategy.js';
 export type {
+  ActionDescription,
+  ApprovedAction,
   ApprovedChallenge,
+  DeviceChangeEvent,
+  PushPurpose,
+  RememberBrowserOptions,
   ChallengeContext,
   DeniedEvent,
   DetailField,
@@ -35,6 +40,7 @@ export type { EventsMiddleware, EventsOptions } from './http/events.js';
 export type { WaitEvent } from './http/events-wire.js';
 export type { WebhookMiddleware, WebhookOptions } from './http/webhook.js';
 export type { ResendMiddleware, ResendResult } from './http/resend.js';
+export type { ApproveActionMiddleware } from './http/approve-action.js';
 export type {
   AccessTokenOptions,
   EnrolmentHandlers,

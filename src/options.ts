@@ -10,6 +10,8 @@ import { MAX_MESSAGE_LENGTH } from './twilio-limits.js';
 import type {
   ChallengeContext,
   DeniedEvent,
+  DeviceChangeEvent,
+  RememberBrowserOptions,
   DetailField,
   PushFactor,
   RateLimit,
@@ -69,6 +71,13 @@ export interface ResolvedOptions<User> {
   matchDigits: number;
   limits: ResolvedLimits;
   onDenied: ((event: DeniedEvent<User>) => void | Promise<void>) | undefined;
+  /** How long a verified session counts at all, in ms since its last approval. */
+  maxAgeMs: number;
+  /** How recent an approval must be to add or remove a device, in ms. */
+  deviceChangeMaxAgeMs: number;
+  onDeviceChange: ((event: DeviceChangeEvent<User>) => void | Promise<void>) | undefined;
+  /** Remembered browsers; undefined when off. */
+  rememberBrowser: Required<RememberBrowserOptions> | undefined;
   requestTimeoutMs: number;
   retries: number;
   passReqToCallback: boolean;
@@ -88,6 +97,9 @@ export const DEFAULTS = {
   perUserTotal: { max: 10, windowSeconds: 900 },
   perIp: { max: 20, windowSeconds: 900 },
   denials: { max: 3, windowSeconds: 3600 },
+  maxAgeSeconds: 43_200,
+  deviceChangeMaxAgeSeconds: 300,
+  rememberCookieName: 'verify_push_browser',
 } as const;
 
 function invalid(message: string): VerifyPushError {
@@ -138,6 +150,32 @@ function resolveMatchDigits(value: unknown): number {
     return wholeNumber('numberMatching.digits', digits, DEFAULTS.matchDigits, { min: 2, max: 6, unit: 'digits' });
   }
   throw invalid('The `numberMatching` option must be true, false or { digits }.');
+}
+
+function resolveRememberBrowser(value: unknown, identitySecret: string | undefined): Required<RememberBrowserOptions> | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw invalid('The `rememberBrowser` option must be false or { days, secret?, cookieName?, secure? }.');
+  }
+  const { days, secret, cookieName, secure } = value as Record<string, unknown>;
+  if (days === undefined) throw invalid('The `rememberBrowser.days` option is required: how many days a browser is remembered.');
+  const key = secret ?? identitySecret;
+  if (typeof key !== 'string' || key.length < MIN_IDENTITY_SECRET_LENGTH) {
+    throw invalid(
+      `The \`rememberBrowser.secret\` option must be a string of at least ${MIN_IDENTITY_SECRET_LENGTH} characters (it defaults to \`identitySecret\`).`,
+    );
+  }
+  const name = cookieName ?? DEFAULTS.rememberCookieName;
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw invalid('The `rememberBrowser.cookieName` option must be 1–64 letters, digits, dashes or underscores.');
+  }
+  if (secure !== undefined && typeof secure !== 'boolean') throw invalid('The `rememberBrowser.secure` option must be a boolean.');
+  return {
+    days: wholeNumber('rememberBrowser.days', days, 30, { min: 1, max: 90, unit: 'days' }),
+    secret: key,
+    cookieName: name,
+    secure: secure ?? true,
+  };
 }
 
 function resolveClient(options: Record<string, unknown>): { client: TwilioClientLike; accountSid: string; authToken: string | undefined } {
@@ -276,6 +314,16 @@ export function resolveOptions<User>(input: VerifyPushOptions<User>): ResolvedOp
     matchDigits: resolveMatchDigits(options.numberMatching),
     limits: resolveLimits(options.limits),
     onDenied: optionalFunction(options, 'onDenied'),
+    maxAgeMs:
+      wholeNumber('maxAgeSeconds', options.maxAgeSeconds, DEFAULTS.maxAgeSeconds, { min: 60, max: 2_592_000, unit: 'seconds' }) * 1000,
+    deviceChangeMaxAgeMs:
+      wholeNumber('deviceChangeMaxAgeSeconds', options.deviceChangeMaxAgeSeconds, DEFAULTS.deviceChangeMaxAgeSeconds, {
+        min: 30,
+        max: 3600,
+        unit: 'seconds',
+      }) * 1000,
+    onDeviceChange: optionalFunction(options, 'onDeviceChange'),
+    rememberBrowser: resolveRememberBrowser(options.rememberBrowser, identitySecret as string | undefined),
     requestTimeoutMs: wholeNumber('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, {
       min: 100,
       max: 60_000,

@@ -218,6 +218,31 @@ export interface VerifyPushOptions<User = unknown> {
    * recorded it: alert the user or lock the account. An error it throws fails the request that recorded it.
    */
   onDenied?(event: DeniedEvent<User>): void | Promise<void>;
+  /**
+   * Longest a session counts as having passed the second factor, in seconds since its last approval (or since
+   * a remembered browser was let in). After that the gate asks for a push again. Default 43200 (12 hours);
+   * 60–2592000. Routes can ask for a more recent approval with the `maxAge` authenticate option (step-up).
+   */
+  maxAgeSeconds?: number;
+  /**
+   * How recent an approval must be to add or remove a device, in seconds (enrolment token, device removal).
+   * Default 300; 30–3600. Only a push approved on a device is fresh: a remembered browser never is.
+   */
+  deviceChangeMaxAgeSeconds?: number;
+  /**
+   * Told when a user's devices change: an enrolment token was minted (`'enrolment-started'`), a device was
+   * verified (`'added'`, from Twilio's `factor.verified` webhook) or removed (`'removed'`). E-mail the user
+   * from here. Every change also forgets the user's remembered browsers.
+   */
+  onDeviceChange?(event: DeviceChangeEvent<User>): void | Promise<void>;
+  /**
+   * Remembered browsers, off by default: after an approved login the app may let that browser skip the login
+   * push for `days` (the `remember` authenticate option says when). A signed, HttpOnly, SameSite=Lax cookie,
+   * bound to the user's identity and to a per-user revocation counter in the store; `forgetBrowsers(user)`,
+   * and any device change, end every remembered browser of the user at once. Step-up and transaction
+   * approval always push.
+   */
+  rememberBrowser?: RememberBrowserOptions | false;
   /** Timeout of one Twilio request, in ms. Default 5000; 100–60000. */
   requestTimeoutMs?: number;
   /** Extra attempts after a transient Twilio failure. Default 2; 0–10. */
@@ -254,6 +279,21 @@ export interface VerifyPushAuthenticateOptions {
    * follow `failureRedirect`).
    */
   pending?: 'respond' | 'callback';
+  /**
+   * Step-up by age, in seconds: let the request through only if this session's last push was approved within
+   * `maxAge` (as OpenID Connect's max_age); otherwise push again (`message`, `fields`) and answer pending, with
+   * the page that asked as the way back. The approval renews the session's time; the login is not repeated.
+   */
+  maxAge?: number;
+  /** The step-up push's message (≤ 256 characters). Default: the strategy's message. */
+  message?: string;
+  /** The step-up push's fields. Default: the strategy's fields. */
+  fields?: DetailField[];
+  /**
+   * Remember this browser once its login push is approved (with the `rememberBrowser` strategy option on):
+   * true, or a function of the request (e.g. the "remember this browser" box the login form stored).
+   */
+  remember?: boolean | ((req: VerifyPushRequest) => boolean);
   // Passport's own options, so one typed object serves both.
   session?: boolean;
   keepSessionInfo?: boolean;
@@ -296,6 +336,10 @@ export interface VerifyPushStatus {
   matchCode?: string;
   message?: string;
   fields?: DetailField[];
+  /** What the pending push is for. */
+  purpose?: PushPurpose;
+  /** Where to go once it is approved (a step-up's asking page). */
+  returnTo?: string;
 }
 
 /** What a client learns while the challenge waits for the phone (the 202 body). Never the challenge sid. */
@@ -313,6 +357,10 @@ export interface PendingBody {
   /** The push message and fields, so the waiting page can say what to look for on the phone. */
   message: string;
   fields: DetailField[];
+  /** What the push is for (login, step-up, action); absent for a login. */
+  purpose?: PushPurpose;
+  /** Where to go once it is approved (a step-up's asking page). */
+  returnTo?: string;
 }
 
 /** The challenge a session is waiting for. Everything needed to check an approval belongs to it. */
@@ -327,14 +375,77 @@ export interface PendingMark {
   matchCode?: string;
   message: string;
   fields: DetailField[];
+  /** What the push is for: a login (default), a step-up, or one action (transaction approval). */
+  purpose?: PushPurpose;
+  /** The digest of the action a transaction approval is bound to. */
+  actionDigest?: string;
+  /** Where the waiting page goes once the push is approved (the page that asked for a step-up). */
+  returnTo?: string;
 }
+
+/** What a push is for. */
+export type PushPurpose = 'login' | 'step-up' | 'action';
 
 /** "This session passed the second factor", valid only for `identity` and only in session `sessionId`. */
 export interface VerifiedMark {
   identity: string;
   sessionId: string;
-  /** ms since epoch */
+  /** ms since epoch: when a push was last approved (the auth_time), or when a remembered browser was let in */
   at: number;
+  /** Let in by a remembered browser, not by a push: never fresh enough for step-up or device changes. */
+  remembered?: boolean;
+}
+
+export interface RememberBrowserOptions {
+  /** How long a browser is remembered, in days. 1–90. */
+  days: number;
+  /** Key of the cookie's signature, at least 32 characters. Default: `identitySecret`. */
+  secret?: string;
+  /** Cookie name. Default `'verify_push_browser'`. */
+  cookieName?: string;
+  /** Send the cookie over HTTPS only. Default true; false for plain-HTTP development. */
+  secure?: boolean;
+}
+
+/** One change to a user's devices (see `onDeviceChange`). */
+export interface DeviceChangeEvent<User = unknown> {
+  kind: 'enrolment-started' | 'added' | 'removed';
+  identity: string;
+  /** The device, when known (added, removed). */
+  factorSid?: string;
+  /** Present when the change came through the app's own request (not the webhook). */
+  user?: User;
+  req?: VerifyPushRequest;
+}
+
+/** The action a transaction approval shows on the phone and binds the approval to. */
+export interface ActionDescription {
+  /** What kind of action: 'payment', 'api-key', 'device'… */
+  type: string;
+  /**
+   * The values the approval is bound to (amount, currency, payee…), as strings. The same request with any of
+   * them different needs a new approval.
+   */
+  data: Record<string, string>;
+  /** The push message (≤ 256 characters), e.g. "Pay 120.00 EUR to ACME Ltd?". */
+  message: string;
+  /** What the phone shows beside the message; default: one field per `data` entry. */
+  fields?: DetailField[];
+}
+
+/** What an action's handler receives once its approval was used (for its audit log). */
+export interface ApprovedAction {
+  type: string;
+  data: Record<string, string>;
+  message: string;
+  fields: DetailField[];
+  /** The digest of the action, as in the challenge's hidden details. */
+  digest: string;
+  challengeSid: string;
+  factorSid: string;
+  transactionId: string;
+  /** When the phone's approval was recorded. */
+  approvedAt: Date;
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { ResolvedOptions } from '../options.js';
 import { markVerifiedOnLogIn } from '../session/login-hook.js';
-import { clearPending } from '../session/marks.js';
+import { clearPending, writeVerified } from '../session/marks.js';
+import { regenerateKeepingData, saveSession } from '../session/regenerate.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { ApprovedChallenge, PendingMark, VerifyFunction, VerifyFunctionWithRequest, VerifyPushFailure } from '../types.js';
-import { failure, pending, type Outcome } from './outcome.js';
+import { failure, PASS, pending, type Outcome } from './outcome.js';
 import type { Poller } from './poll.js';
 import type { Asker } from './recorder.js';
 import { bindingMatches, recordTtlMs, transition } from './records.js';
+import type { RememberedBrowsers } from './remembered-browsers.js';
 
 /** How long after its expiry an approved challenge may still complete the login (a slow last poll), in ms. */
 const COMPLETION_GRACE_MS = 60_000;
@@ -23,65 +25,61 @@ export interface CompleterDeps<User> {
   poller: Poller<User>;
   options: ResolvedOptions<User>;
   verify: VerifyFunction<User> | VerifyFunctionWithRequest<User> | undefined;
+  remembered: RememberedBrowsers | undefined;
 }
 
+/** A session's challenge after checking it: approved (ready to be used once), or what to answer instead. */
+export type Checked<User> = { approved: ChallengeRecord } | { outcome: Outcome<User> };
+
 /**
- * Checking a session's pending challenge and, once it is approved, logging the user in exactly once: the
- * approval is consumed by compare-and-set before anything else happens, so of any number of requests (tabs,
- * instances, a webhook racing a poll) one logs in.
+ * Checking a session's pending challenge and, once it is approved, using the approval exactly once: it is
+ * consumed by compare-and-set before anything else happens, so of any number of requests (tabs, instances, a
+ * webhook racing a poll) one goes on. What going on means depends on the push: a login, a step-up (the
+ * session's approval time renewed), or one action.
  */
 export class Completer<User> {
   constructor(private readonly deps: CompleterDeps<User>) {}
 
-  async check(asker: Asker<User>, identity: string, mark: PendingMark): Promise<Outcome<User>> {
+  async check(asker: Asker<User>, mark: PendingMark): Promise<Checked<User>> {
     const { req } = asker;
     const stored = await this.deps.store.get(mark.challengeSid);
     if (!stored || !bindingMatches(stored, mark)) {
       clearPending(req);
-      return failure('CHALLENGE_MISMATCH', 'This sign-in request is no longer valid. Start again.');
+      return { outcome: failure('CHALLENGE_MISMATCH', 'This sign-in request is no longer valid. Start again.') };
     }
     const record = await this.deps.poller.refresh(stored, asker);
     switch (record.status) {
       case 'pending':
-        return pending(mark);
+        return { outcome: pending(mark) };
       case 'approved':
         // An approval must be used promptly: a session that comes back long after the challenge expired
-        // starts again rather than logging in on an old approval.
+        // starts again rather than going on with an old approval.
         if (this.deps.options.clock() > record.expiresAt + COMPLETION_GRACE_MS) {
           clearPending(req);
-          return failure('CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.');
+          return { outcome: failure('CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.') };
         }
-        return this.complete(asker, identity, record);
+        return { approved: record };
       case 'denied':
         clearPending(req);
-        return failure('CHALLENGE_DENIED', 'The sign-in request was denied on your phone.');
+        return { outcome: failure('CHALLENGE_DENIED', 'The sign-in request was denied on your phone.') };
       case 'expired':
         clearPending(req);
-        return failure('CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.');
+        return { outcome: failure('CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.') };
       case 'superseded':
         clearPending(req);
-        return failure('CHALLENGE_SUPERSEDED', 'A newer sign-in request replaced this one.');
+        return { outcome: failure('CHALLENGE_SUPERSEDED', 'A newer sign-in request replaced this one.') };
       case 'completed':
-        return this.usedUp(asker, record);
+        return { outcome: this.usedUp(asker, record) };
     }
   }
 
   /**
-   * Another request already used this approval. Normally it also regenerated the session, and this one (a
-   * parallel tab of the old session) must leave the session alone. A session still waiting for it well after
-   * the win means the winner never logged in: the pending mark goes, so the next request starts again.
+   * Uses the approval: exactly one caller wins, however many check at once. The losers do not touch their
+   * session: the winner may have regenerated it, and writing to the old one would resurrect its id. The
+   * winner drops the pending mark at once, so whatever happens next the user can start again instead of
+   * meeting "already used" on every request.
    */
-  private usedUp(asker: Asker<User>, record: ChallengeRecord): Outcome<User> {
-    const completedAt = record.completedAt ?? record.settledAt ?? record.createdAt;
-    if (this.deps.options.clock() - completedAt > STUCK_COMPLETION_MS) {
-      clearPending(asker.req);
-      return failure('CHALLENGE_ALREADY_USED', 'This sign-in request was already used. Start again.');
-    }
-    return failure('CHALLENGE_ALREADY_USED', 'This sign-in request was already used.');
-  }
-
-  private async complete(asker: Asker<User>, identity: string, record: ChallengeRecord): Promise<Outcome<User>> {
-    const { req } = asker;
+  async consume(asker: Asker<User>, record: ChallengeRecord): Promise<Outcome<User> | undefined> {
     const now = this.deps.options.clock();
     const won = await this.deps.store.compareAndSet(
       record.challengeSid,
@@ -89,12 +87,16 @@ export class Completer<User> {
       transition(record, 'completed', now, { completedAt: now }),
       recordTtlMs(record, now),
     );
-    // Exactly one request logs in per approval, however many poll at once. The losers do not touch their
-    // session: the winner has regenerated it, and writing to the old one would resurrect its id.
     if (!won) return failure('CHALLENGE_ALREADY_USED', 'This sign-in request was already used.');
-    // The approval is used up whatever happens next (the verify callback may refuse or throw): drop it from
-    // the session now so the user can start again instead of meeting "already used" on every request.
-    clearPending(req);
+    clearPending(asker.req);
+    return undefined;
+  }
+
+  /** A login: the verify callback, then Passport's success (which regenerates the session). */
+  async completeLogin(asker: Asker<User>, identity: string, record: ChallengeRecord, remember: boolean): Promise<Outcome<User>> {
+    const used = await this.consume(asker, record);
+    if (used) return used;
+    const { req } = asker;
     const verified = await this.runVerify(asker, record);
     if (!verified.user) {
       const info = verified.info as Partial<VerifyPushFailure> | undefined;
@@ -104,10 +106,39 @@ export class Completer<User> {
         status: 401,
       };
     }
+    if (remember && this.deps.remembered && req.res && !req.res.headersSent) await this.deps.remembered.remember(req.res, identity);
     // Pending is gone before success, so even `keepSessionInfo: true` cannot carry it into the new session;
     // the verified mark is written once Passport's logIn has regenerated the session (see login-hook.ts).
     markVerifiedOnLogIn(req, verified.user, identity, this.deps.options.clock);
     return { kind: 'success', user: verified.user, info: verified.info ?? {} };
+  }
+
+  /**
+   * A step-up: the session's approval time is renewed (as OpenID Connect's auth_time) and the request goes
+   * on. The login is not repeated, but the session gets a new id, as at every change of privilege.
+   */
+  async completeStepUp(asker: Asker<User>, identity: string, record: ChallengeRecord): Promise<Outcome<User>> {
+    const used = await this.consume(asker, record);
+    if (used) return used;
+    const { req } = asker;
+    await regenerateKeepingData(req);
+    writeVerified(req, { identity, sessionId: req.sessionID ?? '', at: this.deps.options.clock() });
+    await saveSession(req);
+    return PASS;
+  }
+
+  /**
+   * Another request already used this approval. Normally it also regenerated the session, and this one (a
+   * parallel tab of the old session) must leave the session alone. A session still waiting for it well after
+   * the win means the winner never went on: the pending mark goes, so the next request starts again.
+   */
+  private usedUp(asker: Asker<User>, record: ChallengeRecord): Outcome<User> {
+    const completedAt = record.completedAt ?? record.settledAt ?? record.createdAt;
+    if (this.deps.options.clock() - completedAt > STUCK_COMPLETION_MS) {
+      clearPending(asker.req);
+      return failure('CHALLENGE_ALREADY_USED', 'This sign-in request was already used. Start again.');
+    }
+    return failure('CHALLENGE_ALREADY_USED', 'This sign-in request was already used.');
   }
 
   /** The app's verify callback, if any, turned into a promise; the first `done` call wins. */

@@ -4,7 +4,7 @@ import type { ResolvedOptions } from '../options.js';
 import { isSid } from '../sids.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { VerifyPort } from '../twilio/verify-api.js';
-import type { PendingMark, PushFactor, VerifyPushRequest } from '../types.js';
+import type { DetailField, PendingMark, PushFactor, PushPurpose, VerifyPushRequest } from '../types.js';
 import { challengeContext } from './context.js';
 import { buildHiddenDetails, checkDetails, defaultFields, defaultMessage } from './details.js';
 import type { Asker, OutcomeRecorder } from './recorder.js';
@@ -23,6 +23,19 @@ export interface StartOrigin {
   startedFrom: string;
   startedBy: string;
 }
+
+/** What a push is for and what it shows; a login's message and fields come from the strategy's options. */
+export interface PushSpec {
+  purpose: PushPurpose;
+  message?: string;
+  fields?: DetailField[];
+  /** Bound into the hidden details (`action_digest`) of a transaction approval. */
+  actionDigest?: string;
+  /** Where the waiting page goes once approved. */
+  returnTo?: string;
+}
+
+export const LOGIN: PushSpec = { purpose: 'login' };
 
 /**
  * 128 random bits, base64url (22 characters). It goes into hidden_details, the store and the session, and
@@ -102,13 +115,15 @@ export async function createChallenge<User>(
   identity: string,
   origin: StartOrigin,
   reconciled: Reconciled,
+  spec: PushSpec,
 ): Promise<PendingMark> {
   const { options, store } = deps;
   const { req, user } = asker;
   const now = options.clock();
   const ctx = challengeContext(req, user, now);
-  const message = typeof options.message === 'function' ? options.message(ctx) : (options.message ?? defaultMessage(options.appName));
-  const details = checkDetails(message, options.fields ? options.fields(ctx) : defaultFields(ctx));
+  const message =
+    spec.message ?? (typeof options.message === 'function' ? options.message(ctx) : (options.message ?? defaultMessage(options.appName)));
+  const details = checkDetails(message, spec.fields ?? (options.fields ? options.fields(ctx) : defaultFields(ctx)));
   const transactionId = newTransactionId();
   const matchCode = options.matchDigits > 0 ? newMatchCode(options.matchDigits) : undefined;
   const hiddenDetails = buildHiddenDetails(options.hiddenDetails?.(ctx), {
@@ -116,6 +131,8 @@ export async function createChallenge<User>(
     // Only hidden: the device app asks the user to type the code shown on the login screen. In `details`
     // it would be on the phone's screen and the user could approve without looking at the login page.
     ...(matchCode === undefined ? {} : { match_code: matchCode }),
+    // A transaction approval is bound to exactly this action (dynamic linking); see approve-action.ts.
+    ...(spec.actionDigest === undefined ? {} : { action_digest: spec.actionDigest }),
   });
   const expiresAt = now + options.expiresInMs;
   // The whole start (lookup, retries, creation) must finish well before the challenge would expire.
@@ -150,6 +167,9 @@ export async function createChallenge<User>(
     createdAt: now,
     expiresAt: twilioExpiry > now ? Math.min(expiresAt, twilioExpiry) : expiresAt,
     ...origin,
+    ...(spec.purpose === 'login' ? {} : { purpose: spec.purpose }),
+    ...(spec.actionDigest === undefined ? {} : { actionDigest: spec.actionDigest }),
+    ...(spec.returnTo === undefined ? {} : { returnTo: spec.returnTo }),
     message: details.message,
     fields: details.fields,
     ...(reconciled.unanswered.length === 0 ? {} : { earlierUnanswered: reconciled.unanswered.map((earlier) => earlier.challengeSid) }),
@@ -173,5 +193,8 @@ export function pendingMarkOf(record: ChallengeRecord): PendingMark {
     ...(record.matchCode === undefined ? {} : { matchCode: record.matchCode }),
     message: record.message ?? '',
     fields: record.fields ?? [],
+    ...(record.purpose === undefined ? {} : { purpose: record.purpose }),
+    ...(record.actionDigest === undefined ? {} : { actionDigest: record.actionDigest }),
+    ...(record.returnTo === undefined ? {} : { returnTo: record.returnTo }),
   };
 }

@@ -11,7 +11,7 @@ import type { DetailField } from '../types.js';
 
 
 /** Keys the strategy writes into hidden_details itself; an app may not set them. */
-export const RESERVED_HIDDEN_KEYS: readonly string[] = ['transaction_id', 'match_code'];
+export const RESERVED_HIDDEN_KEYS: readonly string[] = ['transaction_id', 'match_code', 'action_digest'];
 
 export function defaultMessage(appName: string | undefined): string {
   return appName === undefined ? 'Approve sign-in?' : `Approve sign-in to ${appName}?`;

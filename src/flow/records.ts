@@ -47,6 +47,22 @@ export function challengeMatches(record: ChallengeRecord, challenge: TwilioChall
     challenge.identity === record.identity &&
     challenge.factorSid === record.factorSid &&
     challenge.hiddenDetails.transaction_id === record.transactionId &&
-    (record.matchCode === undefined || challenge.hiddenDetails.match_code === record.matchCode)
+    (record.matchCode === undefined || challenge.hiddenDetails.match_code === record.matchCode) &&
+    (record.actionDigest === undefined || actionIntact(record, challenge))
+  );
+}
+
+/**
+ * A transaction approval counts only for the action it was asked for, as the phone showed it: Twilio's stored
+ * challenge must carry the action's digest in its hidden details and the very message and fields we computed
+ * for that action (the amount and payee the user saw are the ones authorised).
+ */
+function actionIntact(record: ChallengeRecord, challenge: TwilioChallenge): boolean {
+  const fields = record.fields ?? [];
+  return (
+    challenge.hiddenDetails.action_digest === record.actionDigest &&
+    challenge.details.message === record.message &&
+    challenge.details.fields.length === fields.length &&
+    challenge.details.fields.every((field, i) => field.label === fields[i]?.label && field.value === fields[i]?.value)
   );
 }

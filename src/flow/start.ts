@@ -5,7 +5,7 @@ import type { ChallengeStore } from '../stores/types.js';
 import type { VerifyPort } from '../twilio/verify-api.js';
 import type { PendingMark } from '../types.js';
 import { clientIp, sessionTag } from './context.js';
-import { createChallenge, pendingMarkOf, type StartOrigin } from './create-challenge.js';
+import { createChallenge, LOGIN, pendingMarkOf, type PushSpec, type StartOrigin } from './create-challenge.js';
 import { addressTag, denialAllowanceUsed, spendStart, startRefused } from './limits.js';
 import { limitFailure, pending, type Outcome } from './outcome.js';
 import { reconcileUnanswered } from './reconcile.js';
@@ -41,8 +41,8 @@ export class Starter<User> {
    * process the requests wait on one promise; across processes the start lock and the record's `startedBy`
    * do the same (see `startLocked`).
    */
-  async start(asker: Asker<User>, identity: string): Promise<Outcome<User>> {
-    const key = `${identity} ${asker.req.sessionID ?? ''}`;
+  async start(asker: Asker<User>, identity: string, spec: PushSpec = LOGIN): Promise<Outcome<User>> {
+    const key = `${identity} ${asker.req.sessionID ?? ''} ${spec.purpose} ${spec.actionDigest ?? ''}`;
     const shared = this.starting.get(key);
     if (shared) {
       const mark = await shared;
@@ -52,7 +52,7 @@ export class Starter<User> {
     this.starting.set(key, new Promise((resolve) => (settle = resolve)));
     let started: PendingMark | undefined;
     try {
-      const outcome = await this.startOnce(asker, identity);
+      const outcome = await this.startOnce(asker, identity, spec);
       if (outcome.kind === 'pending') started = outcome.pending;
       return outcome;
     } finally {
@@ -66,30 +66,34 @@ export class Starter<User> {
    * the rest happens under the user's start lock. A privilege change follows: the session id during pending
    * differs from the one before (fixation defence).
    */
-  private async startOnce(asker: Asker<User>, identity: string): Promise<Outcome<User>> {
+  private async startOnce(asker: Asker<User>, identity: string, spec: PushSpec): Promise<Outcome<User>> {
     const { store, options } = this.deps;
     const refused = await startRefused(store, options.limits, identity, clientIp(asker.req), options.clock());
     if (refused) return limitFailure(refused);
     const budgetMs = options.requestTimeoutMs * (options.retries + 4);
-    const result = await withStartLock(store, identity, { holdMs: budgetMs, waitMs: budgetMs }, () => this.startLocked(asker, identity));
+    const result = await withStartLock(store, identity, { holdMs: budgetMs, waitMs: budgetMs }, () =>
+      this.startLocked(asker, identity, spec),
+    );
     if ('refused' in result) return result.refused;
     if ('shared' in result) return pending(result.shared);
     const { req } = asker;
-    await regenerateKeepingData(req);
+    // A login push is a privilege change: the id during pending differs from the one before. A step-up or an
+    // action is asked of a session that is already signed in and keeps its id (and its verified mark).
+    if (spec.purpose === 'login') await regenerateKeepingData(req);
     writePending(req, result.created);
     await saveSession(req);
     return pending(result.created);
   }
 
   /** One start of this user, alone: every instance sees the state the previous start left. */
-  private async startLocked(asker: Asker<User>, identity: string): Promise<Started<User>> {
+  private async startLocked(asker: Asker<User>, identity: string, spec: PushSpec): Promise<Started<User>> {
     const { store, options } = this.deps;
     const { limits, clock, requestTimeoutMs } = options;
     const origin: StartOrigin = {
       startedFrom: addressTag(clientIp(asker.req), options.identitySecret ?? options.serviceSid),
       startedBy: sessionTag(asker.req),
     };
-    const own = await this.ownPendingStart(identity, origin.startedBy);
+    const own = await this.ownPendingStart(identity, origin.startedBy, spec);
     if (own) return { shared: pendingMarkOf(own) };
     const reconcileDeps = { api: this.deps.api, store, recorder: this.deps.recorder, clock };
     const reconciled = await reconcileUnanswered(reconcileDeps, identity, clock() + requestTimeoutMs * 2, asker);
@@ -98,18 +102,20 @@ export class Starter<User> {
       (await denialAllowanceUsed(store, limits, identity, fromHere, clock())) ??
       (await spendStart(store, limits, identity, clientIp(asker.req), clock()));
     if (locked) return { refused: limitFailure(locked) };
-    return { created: await createChallenge(this.deps, asker, identity, origin, reconciled) };
+    return { created: await createChallenge(this.deps, asker, identity, origin, reconciled, spec) };
   }
 
   /**
    * The user's active challenge when this very session started it and it still waits: a parallel request of
    * the same browser that another instance served first. That request shares it rather than push again.
    */
-  private async ownPendingStart(identity: string, startedBy: string) {
+  private async ownPendingStart(identity: string, startedBy: string, spec: PushSpec) {
     const { store, options } = this.deps;
     const activeSid = await store.getActive(identity);
     const active = activeSid === undefined ? undefined : await store.get(activeSid);
     if (active?.startedBy !== startedBy || active.status !== 'pending' || options.clock() > active.expiresAt) return undefined;
+    // Only the same kind of push: a parallel request for another action must get its own approval.
+    if ((active.purpose ?? 'login') !== spec.purpose || active.actionDigest !== spec.actionDigest) return undefined;
     return active;
   }
 }

@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from '../options.js';
-import { hasVerifiedMark, readPending } from '../session/marks.js';
+import { readPending, verifiedMark } from '../session/marks.js';
 import { sessionOf } from '../session/regenerate.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { PendingMark, VerifyPushRequest, VerifyPushStatus } from '../types.js';
@@ -58,7 +58,10 @@ export class SessionChallenges<User> {
     const own = await this.own(req);
     if (!own) return { state: 'none' };
     const { identity, pending, record: stored } = own;
-    if (!pending || !stored) return { state: hasVerifiedMark(req, identity) ? 'completed' : 'none' };
+    if (!pending || !stored) {
+      const { clock, maxAgeMs } = this.deps.options;
+      return { state: verifiedMark(req, identity, clock(), maxAgeMs) ? 'completed' : 'none' };
+    }
     const record = await this.deps.poller.refresh(stored);
     return {
       state: record.status,
@@ -68,6 +71,8 @@ export class SessionChallenges<User> {
       ...(pending.matchCode === undefined ? {} : { matchCode: pending.matchCode }),
       message: pending.message,
       fields: pending.fields,
+      ...(pending.purpose === undefined ? {} : { purpose: pending.purpose }),
+      ...(pending.returnTo === undefined ? {} : { returnTo: pending.returnTo }),
       ...(record.status === 'pending' ? { recheckAt: this.deps.poller.nextFetchAt(record) } : {}),
     };
   }

@@ -26,8 +26,13 @@ export interface EnrolmentDeps<User = unknown> {
   identityOf(user: User, req?: EnrolmentRequest): Promise<string>;
   /** The signed-in user (first factor passed), or a falsy value. Usually `req.user`. */
   getUser(req: EnrolmentRequest): User | null | undefined | false;
-  /** Has this session passed the push second factor for this identity? */
-  secondFactorDone(req: EnrolmentRequest, identity: string): boolean;
+  /**
+   * How this session stands for changing devices: no push approved in it (`'none'`), one approved but not
+   * recently enough or a remembered browser (`'stale'`), or one approved recently enough (`'fresh'`).
+   */
+  approval(req: EnrolmentRequest, identity: string): 'none' | 'stale' | 'fresh';
+  /** Told of each change this handler makes or starts (enrolment token minted, device removed). */
+  deviceChanged(event: { kind: 'enrolment-started' | 'removed'; identity: string; factorSid?: string; user: User; req: EnrolmentRequest }): Promise<void>;
 }
 
 export interface AccessTokenOptions<User = unknown> {
@@ -87,11 +92,13 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
   }
 
   /**
-   * Adding or removing a device changes the second factor itself, so a password alone is not enough: once the
-   * user has a verified device, only a session that passed the push may do it. Otherwise someone holding the
-   * password could enrol their own phone (the newest device is the one challenged) and approve their own login,
-   * or remove the owner's phones. A user with no verified device yet may enrol the first one with the password
-   * (trust on first use); put your own check in front of the route if your policy needs more.
+   * Adding or removing a device changes the second factor itself, so a password alone is not enough, nor is an
+   * old approval: once the user has a verified device, only a push approved on one of them recently (the
+   * `deviceChangeMaxAgeSeconds` option) lets this session change devices. Otherwise someone holding the
+   * password, or a cookie stolen hours after the owner signed in, could enrol their own phone (the newest
+   * device is the one challenged) and remove the owner's. A user with no verified device yet may enrol the
+   * first one with the password (trust on first use); put your own check in front of the route if your policy
+   * needs more.
    */
   async function authorisedIdentity(
     req: EnrolmentRequest,
@@ -100,11 +107,12 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
     // The user's factor list is read at most once per request, whether the check or the caller needs it.
     let listed: Promise<PushFactor[]> | undefined;
     const factors = (): Promise<PushFactor[]> => (listed ??= deps.api.listPushFactors(identity));
-    if (!deps.secondFactorDone(req, identity) && (await factors()).some((factor) => factor.status === 'verified')) {
-      throw new VerifyPushError(
-        'SECOND_FACTOR_REQUIRED',
-        'Approve a sign-in on one of your devices before adding or removing devices.',
-      );
+    const approval = deps.approval(req, identity);
+    if (approval !== 'fresh' && (await factors()).some((factor) => factor.status === 'verified')) {
+      if (approval === 'none') {
+        throw new VerifyPushError('SECOND_FACTOR_REQUIRED', 'Approve a sign-in on one of your devices before adding or removing devices.');
+      }
+      throw new VerifyPushError('STEP_UP_REQUIRED', 'Approve a new request on one of your devices before adding or removing devices.');
     }
     return { user, identity, factors };
   }
@@ -118,6 +126,7 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
       ...(factorFriendlyName === undefined ? {} : { factorFriendlyName }),
       ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
     });
+    await deps.deviceChanged({ kind: 'enrolment-started', identity, user, req });
     return { token: minted.token, identity, serviceSid, factorType: 'push', ttl: minted.ttl };
   }
 
@@ -129,7 +138,7 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
   async function removeFactor(req: EnrolmentRequest, factorSid: string): Promise<void> {
     // Pattern first: a client-supplied value never reaches a request path unchecked.
     assertSid('factor', factorSid, 'factor sid');
-    const { identity, factors } = await authorisedIdentity(req);
+    const { user, identity, factors } = await authorisedIdentity(req);
     // Twilio scopes the delete to the user's entity anyway; checking the user's own list first means we never
     // even ask Twilio to delete a factor that is not theirs.
     const own = await factors();
@@ -137,6 +146,7 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
       throw new VerifyPushError('NO_PUSH_FACTOR', 'You have no such push device.', { status: 404 });
     }
     await deps.api.deleteFactor(identity, factorSid);
+    await deps.deviceChanged({ kind: 'removed', identity, factorSid, user, req });
   }
 
   return {

@@ -17,6 +17,10 @@ export interface WaitEvent {
   matchCode?: string;
   message?: string;
   fields?: Array<{ label: string; value: string }>;
+  /** What the push is for, when not a login: 'step-up' or 'action'. */
+  purpose?: 'step-up' | 'action';
+  /** Where to go once approved (the page that asked for a step-up); a path of this site. */
+  returnTo?: string;
 }
 
 const TERMINAL: ReadonlySet<WaitState> = new Set(['none', 'approved', 'denied', 'expired', 'superseded', 'completed']);
@@ -35,6 +39,8 @@ export function toWaitEvent(status: VerifyPushStatus, serverTime: number): WaitE
   const event: WaitEvent = { state: status.state, serverTime };
   if (status.expiresAt !== undefined) event.expiresAt = status.expiresAt;
   if (status.pollAfterMs !== undefined) event.pollAfterMs = status.pollAfterMs;
+  if (status.purpose === 'step-up' || status.purpose === 'action') event.purpose = status.purpose;
+  if (status.returnTo !== undefined) event.returnTo = status.returnTo;
   if (status.state === 'pending') {
     // Only a pending challenge needs its code and details shown; a settled one shows the outcome.
     if (status.matchCode !== undefined) event.matchCode = status.matchCode;

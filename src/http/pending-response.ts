@@ -11,6 +11,8 @@ export function pendingBody(pending: PendingMark, pollAfterMs: number): PendingB
     ...(pending.matchCode === undefined ? {} : { matchCode: pending.matchCode }),
     message: pending.message,
     fields: pending.fields,
+    ...(pending.purpose === undefined || pending.purpose === 'login' ? {} : { purpose: pending.purpose }),
+    ...(pending.returnTo === undefined ? {} : { returnTo: pending.returnTo }),
   };
 }
 

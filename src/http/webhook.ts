@@ -9,10 +9,11 @@ import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { TwilioChallenge } from '../twilio/resources.js';
 import type { VerifyPort } from '../twilio/verify-api.js';
 import { contentKind, formParams, jsonParams, obtainBody, type MaybeParsedRequest } from './webhook-body.js';
+import { confirmFactorChange, FACTOR_EVENTS, type FactorEventDeps } from './webhook-factors.js';
 
-export interface WebhookDeps {
-  /** Only the confirming fetch is used: the webhook's own claims are never trusted. */
-  api: Pick<VerifyPort, 'fetchChallenge'>;
+export interface WebhookDeps extends Omit<FactorEventDeps, 'api'> {
+  /** Only confirming reads are used: the webhook's own claims are never trusted. */
+  api: Pick<VerifyPort, 'fetchChallenge' | 'listPushFactors'>;
   store: ChallengeStore;
   accountSid: string;
   serviceSid: string;
@@ -207,11 +208,12 @@ async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res
   if (field(event, 'account_sid') !== deps.accountSid || field(event, 'service_sid') !== deps.serviceSid) {
     return ignored();
   }
-  if (!CHALLENGE_EVENTS.has(field(event, 'type') ?? '')) return ignored();
+  const type = field(event, 'type') ?? '';
+  if (!CHALLENGE_EVENTS.has(type) && !FACTOR_EVENTS.has(type)) return ignored();
 
-  const challengeSid = field(event, 'challenge_sid');
+  const challengeSid = CHALLENGE_EVENTS.has(type) ? field(event, 'challenge_sid') : undefined;
   // Checked before any store or network use, so the value can never steer a request path.
-  if (!isSid('challenge', challengeSid)) throw bodyInvalid('Webhook challenge_sid is not a challenge sid.');
+  if (CHALLENGE_EVENTS.has(type) && !isSid('challenge', challengeSid)) throw bodyInvalid('Webhook challenge_sid is not a challenge sid.');
   const uuid = field(event, 'uuid');
   if (uuid !== undefined && !DELIVERY_ID.test(uuid)) throw bodyInvalid('Webhook uuid is malformed.');
 
@@ -225,6 +227,10 @@ async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res
     return { status: 200, body: { result: 'duplicate' satisfies Outcome } };
   }
   try {
+    if (challengeSid === undefined) {
+      const told = await confirmFactorChange(deps, type, { identity: field(event, 'entity_identity'), factorSid: field(event, 'factor_sid') });
+      return told ? { status: 200, body: { result: 'settled' satisfies Outcome } } : ignored();
+    }
     return await confirmAndSettle(deps, event, challengeSid);
   } catch (error) {
     if (claimKey !== undefined && (!isVerifyPushError(error) || error.status >= 500)) {

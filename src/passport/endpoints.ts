@@ -4,12 +4,13 @@
  */
 import { VerifyPushError } from '../errors.js';
 import { resolveIdentity } from '../flow/identity.js';
+import { createApproveActionMiddleware, type ApproveActionMiddleware } from '../http/approve-action.js';
 import { createEnrolmentHandlers, type EnrolmentHandlers } from '../http/enrolment.js';
 import { createEventsHandler, type EventsMiddleware, type EventsOptions } from '../http/events.js';
 import { createResendHandler, type ResendMiddleware } from '../http/resend.js';
 import { createWebhookHandler, type WebhookMiddleware, type WebhookOptions } from '../http/webhook.js';
-import { hasVerifiedMark } from '../session/marks.js';
-import type { VerifyPushRequest } from '../types.js';
+import { isFresh, verifiedMark } from '../session/marks.js';
+import type { ActionDescription, VerifyPushRequest } from '../types.js';
 import type { StrategyParts } from './wiring.js';
 
 export function webhookEndpoint<User>(parts: StrategyParts<User>, options: WebhookOptions): WebhookMiddleware {
@@ -20,7 +21,19 @@ export function webhookEndpoint<User>(parts: StrategyParts<User>, options: Webho
       'The `authToken` option is required for the webhook: Twilio signs webhooks with the auth token.',
     );
   }
-  const handler = createWebhookHandler({ api: parts.api, store: parts.store, accountSid, serviceSid, authToken, clock, recorder: parts.recorder }, options);
+  const handler = createWebhookHandler(
+    {
+      api: parts.api,
+      store: parts.store,
+      accountSid,
+      serviceSid,
+      authToken,
+      clock,
+      recorder: parts.recorder,
+      deviceChanged: (change) => parts.devices.changed(change),
+    },
+    options,
+  );
   parts.webhooks.handlerMounted();
   return handler;
 }
@@ -53,12 +66,31 @@ export function resendEndpoint<User>(parts: StrategyParts<User>): ResendMiddlewa
 }
 
 export function enrolmentEndpoints<User>(parts: StrategyParts<User>): EnrolmentHandlers<User> {
-  const { options } = parts;
+  const { options, devices } = parts;
   return createEnrolmentHandlers<User>({
     api: parts.api,
     serviceSid: options.serviceSid,
     identityOf: (user, req) => resolveIdentity(options, user, req as VerifyPushRequest | undefined),
     getUser: (req) => options.getUser(req as VerifyPushRequest),
-    secondFactorDone: (req, identity) => hasVerifiedMark(req as VerifyPushRequest, identity),
+    approval: (req, identity) => {
+      const now = options.clock();
+      const mark = verifiedMark(req as VerifyPushRequest, identity, now, options.maxAgeMs);
+      if (!mark) return 'none';
+      return isFresh(mark, now, options.deviceChangeMaxAgeMs) ? 'fresh' : 'stale';
+    },
+    deviceChanged: ({ req, ...change }) => devices.changed({ ...change, req: req as VerifyPushRequest }),
   });
+}
+
+export function approveActionEndpoint<User>(
+  parts: StrategyParts<User>,
+  describe: (req: VerifyPushRequest) => ActionDescription | Promise<ActionDescription>,
+): ApproveActionMiddleware {
+  if (typeof describe !== 'function') {
+    throw new VerifyPushError('INVALID_OPTION', 'strategy.approve(describe) needs a function that describes the action from the request.');
+  }
+  return createApproveActionMiddleware(
+    { options: parts.options, starter: parts.starter, completer: parts.completer, approved: parts.approvedActions },
+    describe,
+  );
 }

@@ -5,7 +5,11 @@ import type { EnrolmentHandlers } from '../http/enrolment.js';
 import type { EventsMiddleware, EventsOptions } from '../http/events.js';
 import type { ResendMiddleware } from '../http/resend.js';
 import type { WebhookMiddleware, WebhookOptions } from '../http/webhook.js';
+import type { IncomingMessage } from 'node:http';
+import type { ApproveActionMiddleware } from '../http/approve-action.js';
 import type {
+  ActionDescription,
+  ApprovedAction,
   VerifyFunction,
   VerifyFunctionWithRequest,
   VerifyPushAuthenticateOptions,
@@ -13,9 +17,10 @@ import type {
   VerifyPushRequest,
   VerifyPushStatus,
 } from '../types.js';
-import { enrolmentEndpoints, eventsEndpoint, resendEndpoint, webhookEndpoint } from './endpoints.js';
+import { approveActionEndpoint, enrolmentEndpoints, eventsEndpoint, resendEndpoint, webhookEndpoint } from './endpoints.js';
+import { flowRequestOf } from './flow-request.js';
 import { isGate, isWaitingPage } from './gate.js';
-import { pendingBody, respondPending, wantsJson } from './pending-response.js';
+import { pendingBody, respondPending, wantsJson } from '../http/pending-response.js';
 import { StrategyBase } from './strategy-base.js';
 import { wire, type StrategyParts } from './wiring.js';
 
@@ -57,7 +62,8 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     let outcome: Outcome<User>;
     try {
       const gate = isGate(req, options);
-      outcome = gate && isWaitingPage(req, this.parts.waitPath) ? { kind: 'pass' } : await this.parts.flow.next(req, gate);
+      outcome =
+        gate && isWaitingPage(req, this.parts.waitPath) ? { kind: 'pass' } : await this.parts.flow.next(req, flowRequestOf(req, options, gate));
     } catch (error) {
       outcome =
         isVerifyPushError(error) && USER_FACING_CODES.has(error.code)
@@ -145,8 +151,33 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
     return resendEndpoint(this.parts);
   }
 
-  /** Enrolment middlewares (access token, list and delete factors), always for the signed-in user only. */
+  /**
+   * Enrolment middlewares (access token, list and delete factors), always for the signed-in user only. Once
+   * the user has a verified device, they need a push approved within `deviceChangeMaxAgeSeconds`.
+   */
   enrolment(): EnrolmentHandlers<User> {
     return enrolmentEndpoints(this.parts);
+  }
+
+  /**
+   * Transaction approval: middleware that lets one sensitive action through only once a push showing exactly
+   * that action (as `describe(req)` tells it) was approved in this session, and only once. The handler reads
+   * what was approved with `strategy.approvedAction(req)`. See the README's "Approving a transaction".
+   */
+  approve(describe: (req: VerifyPushRequest) => ActionDescription | Promise<ActionDescription>): ApproveActionMiddleware {
+    return approveActionEndpoint(this.parts, describe);
+  }
+
+  /** The action approved for this request by `strategy.approve()` (for the handler and its audit log). */
+  approvedAction(req: IncomingMessage): ApprovedAction | undefined {
+    return this.parts.approvedActions.get(req);
+  }
+
+  /**
+   * Forgets every remembered browser of the user, on every instance ("sign out everywhere", a password
+   * change). Device changes do it by themselves. A no-op when `rememberBrowser` is off.
+   */
+  async forgetBrowsers(user: User): Promise<void> {
+    await this.parts.remembered?.forget(await this.identityOf(user));
   }
 }

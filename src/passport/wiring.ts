@@ -1,7 +1,9 @@
 import { Completer } from '../flow/complete.js';
+import { Devices } from '../flow/devices.js';
 import { LoginFlow } from '../flow/login-flow.js';
 import { Poller } from '../flow/poll.js';
 import { OutcomeRecorder } from '../flow/recorder.js';
+import { RememberedBrowsers } from '../flow/remembered-browsers.js';
 import { Starter } from '../flow/start.js';
 import { SessionChallenges } from '../flow/status.js';
 import { WebhookExpectation } from '../flow/webhook-expectation.js';
@@ -10,7 +12,8 @@ import { guardStore } from '../stores/guard.js';
 import { MemoryChallengeStore } from '../stores/memory.js';
 import type { ChallengeStore } from '../stores/types.js';
 import { VerifyApi, type VerifyPort } from '../twilio/verify-api.js';
-import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../types.js';
+import type { IncomingMessage } from 'node:http';
+import type { ApprovedAction, VerifyFunction, VerifyFunctionWithRequest, VerifyPushOptions } from '../types.js';
 import { pathOf } from './gate.js';
 
 /** Everything a strategy is made of, built once at construction and shared by every per-request object. */
@@ -22,6 +25,12 @@ export interface StrategyParts<User> {
   recorder: OutcomeRecorder<User>;
   challenges: SessionChallenges<User>;
   flow: LoginFlow<User>;
+  starter: Starter<User>;
+  completer: Completer<User>;
+  remembered: RememberedBrowsers | undefined;
+  devices: Devices<User>;
+  /** Actions approved and used in a request, for its handler (see strategy.approvedAction). */
+  approvedActions: WeakMap<IncomingMessage, ApprovedAction>;
   /** The path of `waitUrl`, which the gate lets through. */
   waitPath: string | undefined;
 }
@@ -74,7 +83,8 @@ export function wire<User>(
     fetchIntervalMs: () => (webhooks.expected() ? options.webhookFallbackPollMs : options.pollIntervalMs),
   });
   const starter = new Starter<User>({ api, store, recorder, options });
-  const completer = new Completer<User>({ store, poller, options, verify });
+  const remembered = options.rememberBrowser === undefined ? undefined : new RememberedBrowsers({ store, options: options.rememberBrowser, clock: options.clock });
+  const completer = new Completer<User>({ store, poller, options, verify, remembered });
   return {
     options,
     api,
@@ -82,7 +92,12 @@ export function wire<User>(
     webhooks,
     recorder,
     challenges: new SessionChallenges<User>({ options, store, poller }),
-    flow: new LoginFlow<User>({ options, starter, completer }),
+    flow: new LoginFlow<User>({ options, starter, completer, remembered }),
+    starter,
+    completer,
+    remembered,
+    devices: new Devices<User>({ store, remembered, onDeviceChange: options.onDeviceChange }),
+    approvedActions: new WeakMap(),
     waitPath: options.waitUrl === undefined ? undefined : pathOf(options.waitUrl),
   };
 }

@@ -15,8 +15,15 @@ interface LogInHolder {
  * and one carried over would name the old id. Wrapping `req.logIn`/`req.login` with own properties (they shadow
  * the prototype's for this request only) catches the call whether Passport makes it after `success()` or the
  * app makes it in a custom callback. The wrapper works once, only for the user we approved, then steps aside.
+ * The mark's time is now (a push was just approved) unless `flags.at` carries an earlier approval's.
  */
-export function markVerifiedOnLogIn(req: VerifyPushRequest, user: unknown, identity: string, clock: () => number): void {
+export function markVerifiedOnLogIn(
+  req: VerifyPushRequest,
+  user: unknown,
+  identity: string,
+  clock: () => number,
+  flags: { at?: number; remembered?: boolean } = {},
+): void {
   const holder = req as unknown as LogInHolder;
   const original = holder.logIn;
   if (typeof original !== 'function') return;
@@ -47,7 +54,9 @@ export function markVerifiedOnLogIn(req: VerifyPushRequest, user: unknown, ident
       if (!err) {
         const session = req.session as { [SESSION_KEY]?: VerifyPushSessionData } | undefined;
         if (session && typeof req.sessionID === 'string' && req.sessionID !== '') {
-          session[SESSION_KEY] = { verified: { identity, sessionId: req.sessionID, at: clock() } };
+          // A login again without a push keeps the time of the approval it rests on (step-up counts from it).
+          const at = flags.at ?? clock();
+          session[SESSION_KEY] = { verified: { identity, sessionId: req.sessionID, at, ...(flags.remembered ? { remembered: true } : {}) } };
         }
       }
       callback?.(err);

@@ -1,4 +1,4 @@
-import type { PendingMark, VerifyPushRequest, VerifyPushSessionData } from '../types.js';
+import type { PendingMark, VerifiedMark, VerifyPushRequest, VerifyPushSessionData } from '../types.js';
 
 /** The key under `req.session`. */
 export const SESSION_KEY = 'verifyPush';
@@ -29,9 +29,21 @@ export function readPending(req: VerifyPushRequest): PendingMark | undefined {
   return ok ? pending : undefined;
 }
 
-/** Starting a challenge replaces whatever the session held: an old verified mark is for an earlier login. */
+/**
+ * Starting a login challenge replaces whatever the session held: an old verified mark is for an earlier login.
+ * A step-up or an action is asked of a session that stays verified meanwhile, so its mark is kept.
+ */
 export function writePending(req: VerifyPushRequest, pending: PendingMark): void {
-  (req.session as SessionWithMarks)[SESSION_KEY] = { pending };
+  const session = req.session as SessionWithMarks;
+  const verified = session[SESSION_KEY]?.verified;
+  const keep = pending.purpose !== undefined && pending.purpose !== 'login' && verified !== undefined;
+  session[SESSION_KEY] = keep ? { pending, verified } : { pending };
+}
+
+/** The second factor was (again) approved in this session: the mark names its current id and the time. */
+export function writeVerified(req: VerifyPushRequest, verified: VerifiedMark): void {
+  const session = req.session as SessionWithMarks;
+  session[SESSION_KEY] = { verified };
 }
 
 export function clearPending(req: VerifyPushRequest): void {
@@ -43,18 +55,29 @@ export function clearPending(req: VerifyPushRequest): void {
 }
 
 /**
- * A verified mark counts only for the same user and the same session id. Passport regenerates the session at
- * every login and logout, so binding the mark to the id voids it after any of them, even when the app passes
- * `keepSessionInfo: true` and the data (mark included) is copied into the new session.
+ * The session's verified mark, when it counts: for the same user, the same session id, and no older than
+ * `maxAgeMs` (the strategy's `maxAgeSeconds`). Passport regenerates the session at every login and logout, so
+ * binding the mark to the id voids it after any of them, even when the app passes `keepSessionInfo: true` and
+ * the data (mark included) is copied into the new session.
  */
-export function hasVerifiedMark(req: VerifyPushRequest, identity: string): boolean {
+export function verifiedMark(req: VerifyPushRequest, identity: string, now: number, maxAgeMs: number): VerifiedMark | undefined {
   const verified = marksOf(req)?.verified;
-  return (
+  const counts =
     typeof verified === 'object' &&
     verified !== null &&
     verified.identity === identity &&
     isString(req.sessionID) &&
-    verified.sessionId === req.sessionID
-  );
+    verified.sessionId === req.sessionID &&
+    typeof verified.at === 'number' &&
+    now - verified.at <= maxAgeMs;
+  return counts ? verified : undefined;
+}
+
+/**
+ * Was a push approved in this session within `maxAgeMs`? The step-up and device-change test: a browser let
+ * in because it was remembered has approved nothing in this session, so it is never fresh.
+ */
+export function isFresh(mark: VerifiedMark | undefined, now: number, maxAgeMs: number): boolean {
+  return mark !== undefined && mark.remembered !== true && now - mark.at <= maxAgeMs;
 }
 

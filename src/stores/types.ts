@@ -49,6 +49,12 @@ export interface ChallengeRecord {
    * of one browser, on any instance, share this push instead of sending another.
    */
   startedBy?: string;
+  /** What the push is for; absent means a login. */
+  purpose?: 'login' | 'step-up' | 'action';
+  /** A transaction approval's action digest, also in the challenge's hidden details (`action_digest`). */
+  actionDigest?: string;
+  /** Where the waiting page goes once approved (a step-up's asking page). */
+  returnTo?: string;
   /** What the phone shows, so a request that shares the start can answer pending with it. */
   message?: string;
   fields?: Array<{ label: string; value: string }>;

@@ -60,6 +60,8 @@ export interface AppOptions {
   store?: ChallengeStore;
   /** Share one session store between apps, as instances behind a load balancer share theirs. */
   sessions?: session.MemoryStore;
+  /** More routes, mounted after the harness's own (and before its error handler). */
+  routes?: (app: Express, context: { passport: InstanceType<typeof passport07.Passport>; strategy: VerifyPushStrategy<User> }) => void;
 }
 
 /**
@@ -274,6 +276,7 @@ export async function startWorld(): Promise<World> {
       (req, res, next) => (req.user ? next() : res.status(401).json({ code: 'LOGIN_REQUIRED' })),
     );
     app.get('/app/secret', (req, res) => res.json({ secret: 42, user: (req.user as User).name }));
+    options.routes?.(app, { passport, strategy });
 
     app.use((err: ErrorWithCode, _req: Request, res: Response, _next: NextFunction) => {
       const status = typeof err.status === 'number' ? err.status : 500;

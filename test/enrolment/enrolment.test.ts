@@ -30,7 +30,8 @@ beforeAll(async () => {
     identityOf: async (user) => identityOf(user),
     getUser: (req: EnrolmentRequest) => req.user as User | undefined,
     // Stands in for the strategy's verified mark: set per request by the test below.
-    secondFactorDone: (req: EnrolmentRequest) => (req as EnrolmentRequest & { pushDone?: boolean }).pushDone === true,
+    approval: (req: EnrolmentRequest) => ((req as EnrolmentRequest & { pushDone?: boolean }).pushDone === true ? 'fresh' : 'none'),
+    deviceChanged: async () => undefined,
   });
 
   const app = express();
@@ -207,7 +208,13 @@ describe('listing and removing factors', () => {
 describe('enrolment configuration', () => {
   it('refuses a bad service sid or token ttl at construction', () => {
     const api = new VerifyApi({ client: emulator.client(), serviceSid });
-    const base = { api, identityOf: async () => 'identity-0001', getUser: () => undefined, secondFactorDone: () => false };
+    const base = {
+      api,
+      identityOf: async () => 'identity-0001',
+      getUser: () => undefined,
+      approval: () => 'none' as const,
+      deviceChanged: async () => undefined,
+    };
     expect(() => createEnrolmentHandlers({ ...base, serviceSid: 'VA123' })).toThrow(
       expect.objectContaining({ code: 'INVALID_SID' }),
     );
