@@ -4,9 +4,14 @@ import type { VerifyPort } from '../twilio/verify-api.js';
 
 export interface FactorEventDeps {
   api: Pick<VerifyPort, 'listPushFactors'>;
+  /** The strategy's clock: Twilio calls' deadlines are measured on it. */
+  clock: () => number;
   /** Told of a device added or removed, once Twilio's own list confirms it. */
   deviceChanged(event: { kind: 'added' | 'removed'; identity: string; factorSid: string }): Promise<void>;
 }
+
+/** Time allowed for the confirming read, retries included (Twilio waits about 15 s for the answer). */
+const CONFIRM_BUDGET_MS = 10_000;
 
 export const FACTOR_EVENTS: ReadonlySet<string> = new Set(['factor.verified', 'factor.deleted']);
 
@@ -21,7 +26,7 @@ export async function confirmFactorChange(deps: FactorEventDeps, type: string, e
   if (!isIdentity(identity) || !isSid('factor', factorSid)) {
     throw new VerifyPushError('WEBHOOK_BODY_INVALID', 'A factor event needs a well-formed entity_identity and factor_sid.');
   }
-  const factors = await deps.api.listPushFactors(identity, Date.now() + 10_000);
+  const factors = await deps.api.listPushFactors(identity, deps.clock() + CONFIRM_BUDGET_MS);
   const factor = factors.find((candidate) => candidate.sid === factorSid);
   if (type === 'factor.verified') {
     if (factor?.status !== 'verified') return false;

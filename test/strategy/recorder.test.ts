@@ -111,3 +111,45 @@ describe('OutcomeRecorder.record (settling what Twilio says)', () => {
     expect((await recorder.record(record, challenge({ status: 'expired' }))).status).toBe('expired');
   });
 });
+
+describe('OutcomeRecorder.record: transaction approvals are bound to their action', () => {
+  function actionSetup() {
+    const base = setup();
+    const record: ChallengeRecord = {
+      ...base.record,
+      purpose: 'action',
+      actionDigest: 'd'.repeat(43),
+      message: 'Pay 120.00 EUR to ACME Ltd?',
+      fields: [
+        { label: 'Amount', value: '120.00 EUR' },
+        { label: 'Payee', value: 'ACME Ltd' },
+      ],
+    };
+    const approved = (patch: Partial<TwilioChallenge> = {}): TwilioChallenge =>
+      base.challenge({
+        hiddenDetails: { transaction_id: record.transactionId, action_digest: record.actionDigest! },
+        details: { message: record.message!, fields: record.fields! },
+        ...patch,
+      });
+    return { ...base, record, approved };
+  }
+
+  it('records the approval of exactly the action it was asked for', async () => {
+    const { store, recorder, record, approved } = actionSetup();
+    await store.set(record, 600_000);
+    expect((await recorder.record(record, approved())).status).toBe('approved');
+  });
+
+  it.each([
+    ['another action digest', { hiddenDetails: { transaction_id: 'tx-aaaaaaaaaaaaaaaaaaaaaa', action_digest: 'e'.repeat(43) } }],
+    ['no action digest', { hiddenDetails: { transaction_id: 'tx-aaaaaaaaaaaaaaaaaaaaaa' } }],
+    ['another amount shown', { details: { message: 'Pay 120.00 EUR to ACME Ltd?', fields: [{ label: 'Amount', value: '9999.00 EUR' }, { label: 'Payee', value: 'ACME Ltd' }] } }],
+    ['another message shown', { details: { message: 'Pay 9999.00 EUR to ACME Ltd?', fields: [{ label: 'Amount', value: '120.00 EUR' }, { label: 'Payee', value: 'ACME Ltd' }] } }],
+    ['a field left out', { details: { message: 'Pay 120.00 EUR to ACME Ltd?', fields: [{ label: 'Amount', value: '120.00 EUR' }] } }],
+  ])('never approves it when Twilio holds %s', async (_what, patch) => {
+    const { store, recorder, record, approved } = actionSetup();
+    await store.set(record, 600_000);
+    expect((await recorder.record(record, approved(patch as Partial<TwilioChallenge>))).status).toBe('pending');
+    expect((await store.get(record.challengeSid))?.status).toBe('pending');
+  });
+});
