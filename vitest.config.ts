@@ -22,6 +22,7 @@ const PACKAGE = [
   'test/readme/enrolment-sample.test.ts',
   'test/readme/quick-start.test.ts',
   'test/readme/typecheck.test.ts',
+  'test/readme/when-to-push-samples.test.ts',
 ];
 
 /**

@@ -164,8 +164,10 @@ export class VerifyPushStrategy<User = unknown> extends StrategyBase {
    * that action (as `describe(req)` tells it) was approved in this session, and only once. The handler reads
    * what was approved with `strategy.approvedAction(req)`. See the README's "Approving a transaction".
    */
-  approve(describe: (req: VerifyPushRequest) => ActionDescription | Promise<ActionDescription>): ApproveActionMiddleware {
-    return approveActionEndpoint(this.parts, describe);
+  approve<Req extends IncomingMessage = VerifyPushRequest>(
+    describe: (req: Req) => ActionDescription | Promise<ActionDescription>,
+  ): ApproveActionMiddleware {
+    return approveActionEndpoint(this.parts, describe as (req: VerifyPushRequest) => ActionDescription | Promise<ActionDescription>);
   }
 
   /** The action approved for this request by `strategy.approve()` (for the handler and its audit log). */

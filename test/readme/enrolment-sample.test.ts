@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-it('runs the README enrolment routes: signed-in user only, first phone on trust, later changes need the push', async () => {
+it('runs the README enrolment routes: signed-in user only, first phone on trust, later changes need a fresh push', async () => {
   const serviceSid = await emulator.createService('README enrolment');
   const push = new VerifyPushStrategy({
     client: emulator.client(),
@@ -35,10 +35,14 @@ it('runs the README enrolment routes: signed-in user only, first phone on trust,
   app.post('/login/push', passport.authenticate('verify-push'), (_req, res) => res.json({ ok: true }));
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));
-  const source = `export function mount(app: any, push: any) {\n${readmeBlock('enrolment')}\n}\n`;
+  // The sample's imports stay on top; its statements run where `app`, `passport` and `push` exist.
+  const lines = readmeBlock('enrolment').split('\n');
+  const imports = lines.filter((line) => line.startsWith('import ')).join('\n');
+  const body = lines.filter((line) => !line.startsWith('import ')).join('\n');
+  const source = `${imports}\nexport function mount(app: any, passport: any, push: any) {\n${body}\n}\n`;
   const file = writeGenerated('readme/enrolment/routes.ts', source);
-  const { mount } = (await import(pathToFileURL(file).href)) as { mount(app: unknown, push: unknown): void };
-  mount(app, push);
+  const { mount } = (await import(pathToFileURL(file).href)) as { mount(app: unknown, passport: unknown, push: unknown): void };
+  mount(app, passport, push);
   const agent = request.agent(app);
 
   await agent.post('/account/push/token').expect(401, { error: 'NOT_AUTHENTICATED' });
@@ -66,6 +70,20 @@ it('runs the README enrolment routes: signed-in user only, first phone on trust,
 
   const listed = await agent.get('/account/push/factors').expect(200);
   expect(listed.body.factors.map((f: { sid: string }) => f.sid)).toEqual([factorSid]);
+
+  // Hours later the same session is signed in, but changing devices needs a fresh approval: the page asks for
+  // one on the confirm route, waits for the phone, and tries again.
+  offset += 6 * 60 * 60_000;
+  await agent.post('/account/push/token').expect(403, { error: 'STEP_UP_REQUIRED' });
+  const confirm = await agent.post('/account/push/confirm').set('Accept', 'application/json').expect(202);
+  expect(confirm.body).toMatchObject({ purpose: 'step-up', message: 'Approve changing your devices?' });
+  await phone.approveTransaction({ serviceSid, identity, factorSid, transactionId: confirm.body.transactionId });
+  let confirmed = await agent.post('/account/push/confirm').set('Accept', 'application/json');
+  for (let polls = 0; confirmed.status === 202 && polls < 5; polls += 1) {
+    offset += confirmed.body.pollAfterMs;
+    confirmed = await agent.post('/account/push/confirm').set('Accept', 'application/json');
+  }
+  expect(confirmed.status).toBe(200);
   await agent.delete(`/account/push/factors/${factorSid}`).expect(204);
   await agent.get('/account/push/factors').expect(200, { factors: [] });
 });

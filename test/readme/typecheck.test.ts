@@ -20,6 +20,24 @@ interface CheckedFile {
  * Each sample with the smallest prelude that lets it stand alone: only declarations of what the README says
  * already exists around it (`app`, `push`), typed exactly, so nothing hides an error in the sample itself.
  */
+/**
+ * A sample that runs inside an app: its own imports first, then declarations of the `app`, `passport` and
+ * `push` the README says exist around it, typed exactly, then its statements.
+ */
+function withAppAround(block: string): string {
+  const lines = block.split('\n');
+  return [
+    ...lines.filter((line) => line.startsWith('import ')),
+    "import type expressTypes from 'express';",
+    "import type { PassportStatic } from 'passport';",
+    "import type { VerifyPushStrategy } from 'passport-twilio-verify-push';",
+    'declare const app: expressTypes.Express;',
+    'declare const passport: PassportStatic;',
+    'declare const push: VerifyPushStrategy;',
+    ...lines.filter((line) => !line.startsWith('import ')),
+  ].join('\n');
+}
+
 function checkedFiles(): CheckedFile[] {
   return [
     { file: 'quick-start/my-app.ts', blocks: [], source: MY_APP },
@@ -40,17 +58,11 @@ function checkedFiles(): CheckedFile[] {
       blocks: ['device-silent', 'device-match'],
       source: `${readmeBlock('device-silent')}\n${readmeBlock('device-match')}`,
     },
-    {
-      file: 'enrolment.ts',
-      blocks: ['enrolment'],
-      source: [
-        "import type express from 'express';",
-        "import type { VerifyPushStrategy } from 'passport-twilio-verify-push';",
-        'declare const app: express.Express;',
-        'declare const push: VerifyPushStrategy;',
-        readmeBlock('enrolment'),
-      ].join('\n'),
-    },
+    ...['enrolment', 'step-up', 'approve-action', 'remembered'].map((name) => ({
+      file: `${name}.ts`,
+      blocks: [name],
+      source: withAppAround(readmeBlock(name)),
+    })),
     { file: 'typescript.ts', blocks: ['typescript'], source: readmeBlock('typescript') },
     { file: 'emulator.test.ts', blocks: ['emulator'], source: readmeBlock('emulator') },
     { file: 'emulator-app/my-app.ts', blocks: [], source: MY_APP_FACTORY },
