@@ -82,7 +82,7 @@ describe('approving a transaction', () => {
         data: { amount: '120.00', currency: 'EUR', payee: 'ACME Ltd' },
         challengeSid: challenge?.sid,
         transactionId: pending.body.transactionId,
-        digest: challenge?.hidden_details.action_digest,
+        digest: challenge?.hidden_details?.action_digest,
       },
     });
     // Used once: the same request again needs a new approval.

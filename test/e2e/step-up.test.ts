@@ -5,8 +5,8 @@
  * not repeated), and the strategy-wide `maxAgeSeconds` bounds how long any approval counts at all.
  */
 import { describe, expect, it } from 'vitest';
-import type { VerifyPushAuthenticateOptions } from '../../src/types.js';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, type Agent, type AppOptions, type TestApp, useWorld } from './harness.js';
+import type { ApprovedChallenge, VerifyDone, VerifyPushAuthenticateOptions } from '../../src/types.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, type Agent, type AppOptions, type TestApp, type User, useWorld } from './harness.js';
 
 const world = useWorld();
 
@@ -24,7 +24,7 @@ async function appWithStepUp(options: AppOptions = {}): Promise<{ app: TestApp; 
   const app = await world.startApp({
     ...options,
     strategy: { waitUrl: '/login/push/wait', ...options.strategy },
-    verify: (user, _challenge, done) => {
+    verify: (user: User, _challenge: ApprovedChallenge, done: VerifyDone<User>) => {
       logins.count += 1;
       done(null, user);
     },
