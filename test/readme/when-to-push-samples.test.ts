@@ -80,7 +80,8 @@ it('runs the README step-up, transaction and remembered-browser samples', async 
   await approveOnPhone(login.body.transactionId);
   const account = await repeat(() => agent.get('/account').set('Accept', 'application/json'));
   expect(account.status).toBe(200);
-  expect(account.headers['set-cookie']?.some((cookie: string) => cookie.startsWith('verify_push_browser='))).toBe(true);
+  const cookies = account.headers['set-cookie'] as unknown as string[] | undefined;
+  expect(cookies?.some((cookie) => cookie.startsWith('verify_push_browser='))).toBe(true);
 
   // Step-up: recent enough now; five minutes later the page asks the phone again, with its own message.
   await agent.get('/settings/email').set('Accept', 'application/json').expect(200);
