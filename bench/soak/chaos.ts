@@ -1,0 +1,91 @@
+/**
+ * The infrastructure faults of the run, each once and timed by progress so they land while logins are in full
+ * flow: Redis stopped (SIGSTOP) for a few seconds, with one app instance killed (SIGKILL) a third of the way
+ * into that pause and started again a little later; then, further on, Redis killed and started again with
+ * every key gone. Each fault is kept as a time window, so the checks can tell which logins it could touch.
+ */
+import type { SoakOptions } from './options.js';
+import type { SoakRedis } from './redis-server.js';
+
+export interface FaultWindow {
+  kind: 'redis-pause' | 'redis-restart' | 'instance-kill';
+  from: number;
+  to: number;
+  detail: string;
+}
+
+export interface ChaosDeps {
+  redis: SoakRedis;
+  options: SoakOptions;
+  /** The instance killed mid-run. */
+  victim: string;
+  kill(name: string): Promise<void>;
+  start(name: string): Promise<void>;
+  log(line: string): void;
+}
+
+export const PAUSE_AT = 0.3;
+export const RESTART_AT = 0.6;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class Chaos {
+  readonly windows: FaultWindow[] = [];
+  private readonly running: Array<Promise<void>> = [];
+  private pauseFired = false;
+  private restartFired = false;
+
+  constructor(private readonly deps: ChaosDeps) {}
+
+  onProgress(ended: number, total: number): void {
+    const { options } = this.deps;
+    const progress = ended / total;
+    if (!this.pauseFired && progress >= PAUSE_AT) {
+      this.pauseFired = true;
+      if (options.redisPauseMs > 0) this.running.push(this.pauseRedis());
+      if (options.instanceKill) this.running.push(this.killInstance(options.redisPauseMs / 3));
+    }
+    if (!this.restartFired && options.redisRestart && progress >= RESTART_AT) {
+      this.restartFired = true;
+      this.running.push(this.restartRedis());
+    }
+  }
+
+  /** Resolves once every fault that started has ended (Redis answering, the instance back). */
+  async finished(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
+  private async pauseRedis(): Promise<void> {
+    const { redis, options, log } = this.deps;
+    const from = Date.now();
+    redis.pause();
+    log(`chaos: Redis stopped (SIGSTOP) for ${options.redisPauseMs} ms`);
+    await sleep(options.redisPauseMs);
+    redis.resume();
+    this.windows.push({ kind: 'redis-pause', from, to: Date.now(), detail: `SIGSTOP ${options.redisPauseMs} ms` });
+    log('chaos: Redis continued (SIGCONT)');
+  }
+
+  private async killInstance(afterMs: number): Promise<void> {
+    const { victim, options, kill, start, log } = this.deps;
+    await sleep(afterMs);
+    const from = Date.now();
+    await kill(victim);
+    log(`chaos: instance ${victim} killed (SIGKILL)`);
+    await sleep(options.instanceDownMs);
+    await start(victim);
+    this.windows.push({ kind: 'instance-kill', from, to: Date.now(), detail: `${victim} down ${Date.now() - from} ms` });
+    log(`chaos: instance ${victim} started again`);
+  }
+
+  private async restartRedis(): Promise<void> {
+    const { redis, log } = this.deps;
+    const from = Date.now();
+    await redis.restart();
+    this.windows.push({ kind: 'redis-restart', from, to: Date.now(), detail: 'SIGKILL, started empty' });
+    log('chaos: Redis restarted with every key gone');
+  }
+}
