@@ -22,6 +22,11 @@ export interface RedisProxy {
    * Resolves once the reply was swallowed.
    */
   dropReplyOf(matches: (command: string[]) => boolean): Promise<DroppedReply>;
+  /**
+   * Cut the connection just before the next command for which `matches` is true: that command never reaches
+   * Redis. Resolves with the command once the connection was cut.
+   */
+  cutBefore(matches: (command: string[]) => boolean): Promise<string[]>;
   /** Cut every new connection at once (Redis unreachable for this instance) until `acceptConnections()`. */
   refuseConnections(): void;
   acceptConnections(): void;
@@ -35,11 +40,17 @@ interface DropRule {
   resolve(dropped: DroppedReply): void;
 }
 
+interface CutRule {
+  matches(command: string[]): boolean;
+  resolve(command: string[]): void;
+}
+
 export async function startRedisProxy(target: { port: number; host?: string }): Promise<RedisProxy> {
   const host = target.host ?? '127.0.0.1';
   const connections = new Set<net.Socket>();
   const droppedReplies: DroppedReply[] = [];
   let rule: DropRule | undefined;
+  let cut: CutRule | undefined;
   let refusing = false;
 
   const server = net.createServer((client) => {
@@ -74,6 +85,18 @@ export async function startRedisProxy(target: { port: number; host?: string }): 
         const end = valueEnd(fromClient, at);
         if (end < 0) break;
         const command = commandWords(fromClient, at, end);
+        if (cut?.matches(command)) {
+          // What came before goes through; this command and the rest die with the connection.
+          const armed = cut;
+          cut = undefined;
+          upstream.write(fromClient.subarray(0, at), () => {
+            client.destroy();
+            upstream.destroy();
+            armed.resolve(command);
+          });
+          fromClient = Buffer.alloc(0);
+          return;
+        }
         const index = commandsSent;
         commandsSent += 1;
         at = end;
@@ -120,6 +143,11 @@ export async function startRedisProxy(target: { port: number; host?: string }): 
     dropReplyOf(matches) {
       return new Promise((resolve) => {
         rule = { matches, resolve };
+      });
+    },
+    cutBefore(matches) {
+      return new Promise((resolve) => {
+        cut = { matches, resolve };
       });
     },
     refuseConnections() {
