@@ -8,7 +8,7 @@ import { VerifyPushEmulator, emulatorClient, type RunningEmulator } from 'passpo
 import { RemotePhones } from './cluster/remote-phones.js';
 import type { SharedEmulatorInfo } from './cluster/shared-emulator.js';
 import { DeviceSimulator, type Phones } from './device-sim.js';
-import { webhookUrl, type TwilioModeConfig } from './twilio-mode.js';
+import { WEBHOOK_EVENTS, webhookUrl, type TwilioModeConfig } from './twilio-mode.js';
 
 export interface Backend {
   mode: 'emulator' | 'twilio';
@@ -57,8 +57,8 @@ export async function prepareEmulator(appUrl: string, clock: () => number): Prom
     await emulator.client().verify.v2.services(serviceSid).webhooks.create({
       friendlyName: 'example app',
       webhookUrl: url,
-      // Twilio sends no expiry event; the strategy detects expiry from the clock.
-      eventTypes: ['challenge.approved', 'challenge.denied'],
+      // Outcomes of pushes, and devices added or removed (see WEBHOOK_EVENTS).
+      eventTypes: WEBHOOK_EVENTS,
     });
     return { emulator, serviceSid, webhookUrl: url };
   } catch (error) {

@@ -1,16 +1,15 @@
 /**
  * `npm run setup:twilio`: points your Verify service's webhook at this app, so approvals and denials
- * reach it the moment they happen. Needs the same environment variables as real Twilio mode
- * (see twilio-mode.ts). Run it again after PUBLIC_URL changes: it updates the webhook it created.
+ * reach it the moment they happen, and devices added or removed are reported (the account page's
+ * notifications). Needs the same environment variables as real Twilio mode (see twilio-mode.ts). Run it
+ * again after PUBLIC_URL changes: it updates the webhook it created.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import twilio from 'twilio';
-import { twilioModeFromEnv, webhookUrl } from './twilio-mode.js';
+import { WEBHOOK_EVENTS, twilioModeFromEnv, webhookUrl } from './twilio-mode.js';
 
 const FRIENDLY_NAME = 'passport-twilio-verify-push example';
-/** Twilio sends no expiry event; the strategy notices expiry from the clock. */
-const EVENT_TYPES = ['challenge.approved', 'challenge.denied'];
 
 export interface EnsuredWebhook {
   action: 'created' | 'updated';
@@ -27,10 +26,10 @@ export async function ensureWebhook(client: twilio.Twilio, serviceSid: string, p
   const url = webhookUrl(publicUrl);
   const existing = (await webhooks.list({ limit: 50 })).find((hook) => hook.friendlyName === FRIENDLY_NAME);
   if (existing) {
-    await webhooks(existing.sid).update({ webhookUrl: url, eventTypes: EVENT_TYPES, status: 'enabled' });
+    await webhooks(existing.sid).update({ webhookUrl: url, eventTypes: WEBHOOK_EVENTS, status: 'enabled' });
     return { action: 'updated', sid: existing.sid, url };
   }
-  const created = await webhooks.create({ friendlyName: FRIENDLY_NAME, webhookUrl: url, eventTypes: EVENT_TYPES, status: 'enabled' });
+  const created = await webhooks.create({ friendlyName: FRIENDLY_NAME, webhookUrl: url, eventTypes: WEBHOOK_EVENTS, status: 'enabled' });
   return { action: 'created', sid: created.sid, url };
 }
 

@@ -24,6 +24,13 @@ export interface TwilioModeConfig {
 /** Path of the webhook route; `npm run setup:twilio` points the Verify service at PUBLIC_URL + this. */
 export const WEBHOOK_PATH = '/twilio/verify-webhook';
 
+/**
+ * What the example's webhook is told of: a push approved or denied (Twilio sends nothing at expiry; the strategy
+ * reads it from the clock), and a device verified or deleted, which the strategy confirms with Twilio before the
+ * app hears of it (`onDeviceChange`: the notifications on the account page).
+ */
+export const WEBHOOK_EVENTS = ['challenge.approved', 'challenge.denied', 'factor.verified', 'factor.deleted'];
+
 const REQUIRED = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_VERIFY_SERVICE_SID', 'PUBLIC_URL'] as const;
 
 /**

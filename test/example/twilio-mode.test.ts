@@ -15,6 +15,8 @@ import { twilioModeFromEnv, WEBHOOK_PATH } from '../../example/twilio-mode.js';
 
 const ALICE = { username: 'alice', password: 'correct-horse', displayName: 'Alice Example' };
 const IDENTITY_SECRET = 'a-test-identity-secret-of-32-plus-characters';
+/** What setup:twilio subscribes the webhook to (sorted): push outcomes, and devices added or removed. */
+const EVENT_TYPES = ['challenge.approved', 'challenge.denied', 'factor.deleted', 'factor.verified'];
 
 const COMPLETE_ENV = {
   TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
@@ -116,7 +118,7 @@ describe('real Twilio mode, with the emulator as Twilio', () => {
       {
         sid: first.sid,
         webhookUrl: `https://old-tunnel.example.test${WEBHOOK_PATH}`,
-        eventTypes: ['challenge.approved', 'challenge.denied'],
+        eventTypes: EVENT_TYPES,
         status: 'enabled',
       },
     ]);
@@ -127,7 +129,7 @@ describe('real Twilio mode, with the emulator as Twilio', () => {
       {
         sid: first.sid,
         webhookUrl: `https://new-tunnel.example.test${WEBHOOK_PATH}`,
-        eventTypes: ['challenge.approved', 'challenge.denied'],
+        eventTypes: EVENT_TYPES,
         status: 'enabled',
       },
     ]);
@@ -143,7 +145,7 @@ describe('real Twilio mode, with the emulator as Twilio', () => {
     const hook = await ensureWebhook(emulator.client(), serviceSid, publicUrl);
     expect(hook.action).toBe('created');
     expect(await webhooksOf(serviceSid)).toEqual([
-      { sid: hook.sid, webhookUrl: `${publicUrl}${WEBHOOK_PATH}`, eventTypes: ['challenge.approved', 'challenge.denied'], status: 'enabled' },
+      { sid: hook.sid, webhookUrl: `${publicUrl}${WEBHOOK_PATH}`, eventTypes: EVENT_TYPES, status: 'enabled' },
     ]);
     expect((await ensureWebhook(emulator.client(), serviceSid, publicUrl)).action).toBe('updated');
     expect(await webhooksOf(serviceSid)).toHaveLength(1);
