@@ -1,16 +1,18 @@
 /**
- * REDIS_URL: one node-redis client for both the sessions (connect-redis) and the challenges
- * (RedisChallengeStore), set to fail fast, so several processes share logins and a Redis outage gives error
+ * REDIS_URL: one node-redis client for the sessions (connect-redis), the challenges (RedisChallengeStore) and
+ * the example's own per-user data (redis-accounts.ts), set to fail fast, so several processes share logins and a Redis outage gives error
  * answers rather than hung requests. The README's "Running several instances" explains each option.
  */
 import { RedisStore } from 'connect-redis';
 import type { Store } from 'express-session';
 import { RedisChallengeStore } from 'passport-twilio-verify-push/redis';
 import { createClient } from 'redis';
+import { RedisAccounts } from './redis-accounts.js';
 
 export interface RedisStores {
   sessions: Store;
   challenges: RedisChallengeStore;
+  accounts: RedisAccounts;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function openRedisStores(url: string, options: { clock: () => numbe
     return {
       sessions: new RedisStore({ client, prefix: `${PREFIX}sess:` }),
       challenges,
+      accounts: new RedisAccounts(client, `${PREFIX}account:`),
       async close() {
         await challenges.close();
         client.destroy();
