@@ -6,6 +6,7 @@ import type {
   ChallengeStore,
   CounterResult,
 } from './types.js';
+import { ChallengeListeners } from './listeners.js';
 
 export interface MemoryChallengeStoreOptions {
   /** Source of "now" in ms since epoch. Default `Date.now`; tests pass a fake clock. */
@@ -76,18 +77,17 @@ const DEFAULT_SWEEP_MS = 60_000;
 export class MemoryChallengeStore implements ChallengeStore {
   private readonly clock: () => number;
   private readonly maxEntries: number;
-  private readonly onListenerError: ((error: unknown, challengeSid: string) => void) | undefined;
   private readonly records = new Map<string, RecordEntry>();
   private readonly active = new Map<string, PointerEntry>();
   private readonly counters = new Map<string, CounterEntry>();
   private readonly claims = new Map<string, ClaimEntry>();
-  private readonly listeners = new Map<string, Set<ChallengeListener>>();
+  private readonly listeners: ChallengeListeners;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryChallengeStoreOptions = {}) {
     this.clock = options.clock ?? Date.now;
     this.maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
-    this.onListenerError = options.onListenerError;
+    this.listeners = new ChallengeListeners(options.onListenerError);
     const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
     if (!(Number.isFinite(sweepMs) && sweepMs >= 0)) {
       throw new VerifyPushError('INVALID_OPTION', 'sweepIntervalMs must be a number of ms, 0 or more.');
@@ -204,22 +204,7 @@ export class MemoryChallengeStore implements ChallengeStore {
   }
 
   async subscribe(challengeSid: string, listener: ChallengeListener): Promise<() => void> {
-    let set = this.listeners.get(challengeSid);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(challengeSid, set);
-    }
-    set.add(listener);
-    let subscribed = true;
-    return () => {
-      if (!subscribed) return;
-      subscribed = false;
-      const current = this.listeners.get(challengeSid);
-      if (current === undefined) return;
-      current.delete(listener);
-      // Drop empty sets: thousands of short-lived waiting browsers must not leave a key each behind.
-      if (current.size === 0) this.listeners.delete(challengeSid);
-    };
+    return this.listeners.add(challengeSid, listener);
   }
 
   async close(): Promise<void> {
@@ -239,14 +224,13 @@ export class MemoryChallengeStore implements ChallengeStore {
 
   /** Sizes of the internal maps (expired entries included until swept): for leak tests and benchmarks. */
   stats(): MemoryStoreStats {
-    let listeners = 0;
-    for (const set of this.listeners.values()) listeners += set.size;
+    const { challenges, listeners } = this.listeners.stats();
     return {
       records: this.records.size,
       active: this.active.size,
       counters: this.counters.size,
       claims: this.claims.size,
-      subscribedChallenges: this.listeners.size,
+      subscribedChallenges: challenges,
       listeners,
     };
   }
@@ -286,29 +270,7 @@ export class MemoryChallengeStore implements ChallengeStore {
   }
 
   private notify(record: Readonly<ChallengeRecord>): void {
-    const set = this.listeners.get(record.challengeSid);
-    if (set === undefined) return;
-    // Iterate over a snapshot: listeners commonly unsubscribe themselves when told.
-    for (const listener of [...set]) {
-      try {
-        // Each listener gets its own copy, like the `get` caller does.
-        const result: unknown = listener({ ...record });
-        if (isThenable(result)) result.then(undefined, (error: unknown) => this.listenerFailed(error, record));
-      } catch (error) {
-        this.listenerFailed(error, record);
-      }
-    }
-  }
-
-  private listenerFailed(error: unknown, record: Readonly<ChallengeRecord>): void {
-    try {
-      this.onListenerError?.(error, record.challengeSid);
-    } catch {
-      // The error reporter failing is no reason to fail the write either.
-    }
+    this.listeners.notify(record);
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}

@@ -1,4 +1,5 @@
 import type { ChallengeListener, ChallengeRecord } from '../types.js';
+import { ChallengeListeners } from '../listeners.js';
 import { decodeRecord } from './record-codec.js';
 import type { RedisConnection, SubscriberConnection } from './client.js';
 
@@ -20,7 +21,7 @@ export class ChangeFeed {
   readonly channel: string;
   private readonly connection: RedisConnection;
   private readonly reread: (challengeSid: string) => Promise<ChallengeRecord | undefined>;
-  private readonly listeners = new Map<string, Set<ChallengeListener>>();
+  private readonly listeners = new ChallengeListeners();
   private subscriber: SubscriberConnection | undefined;
   private opening: Promise<void> | undefined;
   private readyOnce = false;
@@ -50,22 +51,7 @@ export class ChangeFeed {
   /** Starts telling `listener` of changes to one challenge; returns the function that stops it. */
   async add(challengeSid: string, listener: ChallengeListener): Promise<() => void> {
     await this.open();
-    let set = this.listeners.get(challengeSid);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(challengeSid, set);
-    }
-    set.add(listener);
-    let subscribed = true;
-    return () => {
-      if (!subscribed) return;
-      subscribed = false;
-      const current = this.listeners.get(challengeSid);
-      if (current === undefined) return;
-      current.delete(listener);
-      // Drop empty sets: thousands of short-lived waiting pages must not leave a key each behind.
-      if (current.size === 0) this.listeners.delete(challengeSid);
-    };
+    return this.listeners.add(challengeSid, listener);
   }
 
   async close(): Promise<void> {
@@ -75,25 +61,23 @@ export class ChangeFeed {
   }
 
   stats(): { watchedChallenges: number; listeners: number } {
-    let listeners = 0;
-    for (const set of this.listeners.values()) listeners += set.size;
-    return { watchedChallenges: this.listeners.size, listeners };
+    const { challenges, listeners } = this.listeners.stats();
+    return { watchedChallenges: challenges, listeners };
   }
 
   private deliver(text: string): void {
     const newline = text.indexOf('\n');
     if (newline < 0) return;
     const challengeSid = text.slice(0, newline);
-    const set = this.listeners.get(challengeSid);
     // Most messages concern challenges nobody waits for on this instance: parse only when someone does.
-    if (set === undefined) return;
+    if (!this.listeners.has(challengeSid)) return;
     let record: ChallengeRecord;
     try {
       record = decodeRecord(challengeSid, text.slice(newline + 1));
     } catch {
       return;
     }
-    this.notify(set, record);
+    this.listeners.notify(record);
   }
 
   /** The first ready is the connection opening; any later one is a reconnection after which messages were lost. */
@@ -102,27 +86,14 @@ export class ChangeFeed {
       this.readyOnce = true;
       return;
     }
-    for (const challengeSid of [...this.listeners.keys()]) {
+    for (const challengeSid of this.listeners.watched()) {
       this.reread(challengeSid).then(
         (record) => {
-          const set = this.listeners.get(challengeSid);
-          if (record !== undefined && set !== undefined) this.notify(set, record);
+          if (record !== undefined) this.listeners.notify(record);
         },
         // Redis is still unwell: the waiting pages' own timers read again later.
         () => undefined,
       );
-    }
-  }
-
-  private notify(set: Set<ChallengeListener>, record: ChallengeRecord): void {
-    // A snapshot: listeners commonly unsubscribe themselves when told. Each gets its own copy.
-    for (const listener of [...set]) {
-      try {
-        const result: unknown = listener({ ...record });
-        if (typeof (result as { then?: unknown } | null)?.then === 'function') (result as Promise<unknown>).then(undefined, () => undefined);
-      } catch {
-        // A listener's fault must never starve the other listeners.
-      }
     }
   }
 }
