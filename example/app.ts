@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventsOptions } from 'passport-twilio-verify-push';
+import { MemoryAccounts } from './accounts.js';
 import type { RunningEmulator } from 'passport-twilio-verify-push/testing';
 import { emulatorBackend, sharedEmulatorBackend, twilioBackend, type Backend } from './backend.js';
 import type { SharedEmulatorInfo } from './cluster/shared-emulator.js';
@@ -44,7 +45,17 @@ export interface ExampleOptions {
   sharedEmulator?: SharedEmulatorInfo;
   /** This instance's name in a cluster: sent as `X-Worker`, shown on pages, and put before its log lines. */
   worker?: string;
+  /**
+   * The change-e-mail page needs a push approved within this many seconds (step-up by age). Default 60, short
+   * so a person trying the example sees it ask again.
+   */
+  stepUpMaxAgeSeconds?: number;
+  /** Seeing, adding and removing devices needs a push approved within this many seconds. Default 300 (30–3600). */
+  deviceChangeMaxAgeSeconds?: number;
 }
+
+/** How long a browser whose "Remember this browser" box was ticked skips the login push. */
+const REMEMBER_DAYS = 30;
 
 export interface RunningExample {
   /** e.g. http://127.0.0.1:3000 */
@@ -108,6 +119,13 @@ export async function createExampleApp(options: ExampleOptions = {}): Promise<Ru
     resendPauseMs: options.resendPauseMs ?? 10_000,
     sessionSecret: options.sessionSecret ?? randomBytes(32).toString('hex'),
     trustProxy: backend.mode === 'twilio',
+    servedOverHttps: new URL(backend.webhookUrl).protocol === 'https:',
+    policy: {
+      stepUpMaxAgeSeconds: options.stepUpMaxAgeSeconds ?? 60,
+      deviceChangeMaxAgeSeconds: options.deviceChangeMaxAgeSeconds ?? 300,
+      rememberDays: REMEMBER_DAYS,
+    },
+    accounts: stores?.accounts ?? new MemoryAccounts(),
     ...(stores ? { stores: { sessions: stores.sessions, challenges: stores.challenges } } : {}),
     ...(options.worker === undefined ? {} : { worker: options.worker }),
     log,

@@ -1,7 +1,18 @@
 import type { Passport } from 'passport';
 import type { VerifyPushStrategy } from 'passport-twilio-verify-push';
 import type { Request } from 'express';
+import type { Accounts } from './accounts.js';
 import type { PublicUser, UserDirectory } from './users.js';
+
+/** When the phone must have approved recently, in seconds since the session's last push. */
+export interface RecentPushPolicy {
+  /** The change-e-mail page (step-up by age). */
+  stepUpMaxAgeSeconds: number;
+  /** Listing, adding and removing devices (the strategy's `deviceChangeMaxAgeSeconds` too). */
+  deviceChangeMaxAgeSeconds: number;
+  /** How long a browser whose "remember this browser" box was ticked skips the login push. */
+  rememberDays: number;
+}
 
 /** What the example's routes share. */
 export interface ExampleContext {
@@ -9,8 +20,14 @@ export interface ExampleContext {
   passport: InstanceType<typeof Passport>;
   push: VerifyPushStrategy<PublicUser>;
   users: UserDirectory;
+  /** Per-user data: e-mail address, payments, notifications. */
+  accounts: Accounts;
+  policy: RecentPushPolicy;
   /** Emulator mode: the device simulator page exists. */
   deviceSimulator: boolean;
+  clock: () => number;
+  /** A log line (prefixed with the worker's name in a cluster): what a real app sends to its logs or its mailer. */
+  log(line: string): void;
   /**
    * Emulator mode: give demo users who "already own a phone" their simulated phone, the first time
    * they pass the password step (their Verify identity needs a request to be derived from).
@@ -25,4 +42,13 @@ export const PATHS = {
   complete: '/login/push/complete',
   retry: '/login/push/retry',
   resend: '/login/push/resend',
+} as const;
+
+/** The pages that ask the phone again, beyond the login. */
+export const PAGES = {
+  account: '/account',
+  email: '/settings/email',
+  sendMoney: '/send-money',
+  devices: '/devices',
+  enrol: '/enrol',
 } as const;

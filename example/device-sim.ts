@@ -73,6 +73,11 @@ export class DeviceSimulator implements Phones {
   private readonly phones: Phone[] = [];
   /** Seeding in progress per username, so two parallel first logins share one enrolment. */
   private readonly seeding = new Map<string, Promise<void>>();
+  /**
+   * Phones whose factor was deleted (the user removed the device): Twilio no longer answers them, so they leave
+   * the screen. They stay in `phones`, so demo seeding does not give their user a new one behind their back.
+   */
+  private readonly removed = new Set<string>();
 
   constructor(
     emulator: RunningEmulator,
@@ -119,25 +124,33 @@ export class DeviceSimulator implements Phones {
    * (Twilio's advice: newest first, page size 1) is the one to answer; older ones still pending are replaced.
    */
   async view(): Promise<PhoneView[]> {
-    return Promise.all(
-      this.phones.map(async (phone) => {
-        const [pending, newest] = await Promise.all([
-          this.device.challenges({ ...this.ref(phone), status: 'pending' }),
-          this.newestRequest(phone),
-        ]);
-        return {
-          ...phone,
-          challenges: pending.map((c) => ({
-            sid: c.sid,
-            message: c.details.message,
-            fields: c.details.fields,
-            expiresAt: Date.parse(c.expiration_date),
-            needsCode: c.hidden_details?.['match_code'] !== undefined,
-            replaced: c.sid !== newest,
-          })),
-        };
-      }),
+    const views = await Promise.all(
+      this.phones.filter((phone) => !this.removed.has(phone.factorSid)).map((phone) => this.viewOf(phone)),
     );
+    return views.filter((view): view is PhoneView => view !== undefined);
+  }
+
+  private async viewOf(phone: Phone): Promise<PhoneView | undefined> {
+    let pending: Awaited<ReturnType<SimulatedDevice['challenges']>>;
+    let newest: string | undefined;
+    try {
+      [pending, newest] = await Promise.all([this.device.challenges({ ...this.ref(phone), status: 'pending' }), this.newestRequest(phone)]);
+    } catch (error) {
+      if (!isGone(error)) throw error;
+      this.removed.add(phone.factorSid);
+      return undefined;
+    }
+    return {
+      ...phone,
+      challenges: pending.map((c) => ({
+        sid: c.sid,
+        message: c.details.message,
+        fields: c.details.fields,
+        expiresAt: Date.parse(c.expiration_date),
+        needsCode: c.hidden_details?.['match_code'] !== undefined,
+        replaced: c.sid !== newest,
+      })),
+    };
   }
 
   async approve(phone: Phone, challengeSid: string, matchCode?: string): Promise<void> {
@@ -169,4 +182,10 @@ export class DeviceSimulator implements Phones {
   private ref(phone: Phone): { serviceSid: string; identity: string; factorSid: string } {
     return { serviceSid: this.serviceSid, identity: phone.identity, factorSid: phone.factorSid };
   }
+}
+
+/** Twilio's answer to a phone whose factor was deleted: its credential is refused, or the factor is unknown. */
+function isGone(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return status === 401 || status === 404;
 }

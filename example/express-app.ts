@@ -1,20 +1,27 @@
 /**
  * The Express app: sessions, Passport with two strategies (password, then Verify Push), the webhook,
- * and the routes. This is the part to copy into your own app.
+ * and the routes. This is the part to copy into your own app. When the phone is asked again after the login:
+ * the change-e-mail page (step-up by age), each payment (transaction approval), device changes (a recent
+ * push), and never for a remembered browser's login unless it was forgotten.
  */
 import express, { type ErrorRequestHandler } from 'express';
 import session, { type Store } from 'express-session';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { VerifyPushStrategy, type ChallengeStore, type EventsOptions } from 'passport-twilio-verify-push';
+import type { Accounts } from './accounts.js';
 import type { Backend } from './backend.js';
 import { workerMarks } from './cluster/worker-marks.js';
-import { PATHS, type ExampleContext } from './context.js';
+import { PATHS, type ExampleContext, type RecentPushPolicy } from './context.js';
 import { deviceRoutes } from './device-routes.js';
 import { asyncRoute, chrome, contentSecurityPolicy, wantsJson } from './http-helpers.js';
+import { deviceNotices } from './notices.js';
+import { deviceManagementRoutes } from './routes/devices.js';
+import { emailRoutes } from './routes/email.js';
 import { loginRoutes } from './routes/login.js';
 import { pageRoutes } from './routes/pages.js';
 import { pushRoutes } from './routes/push.js';
+import { sendMoneyRoutes } from './routes/send-money.js';
 import { WEBHOOK_PATH } from './twilio-mode.js';
 import { publicUser, type PublicUser, type UserDirectory } from './users.js';
 import { errorPage } from './views/pages.js';
@@ -32,6 +39,12 @@ export interface AppSettings {
   sessionSecret: string;
   /** Behind a tunnel or proxy (real Twilio mode): trust X-Forwarded-* from loopback only. */
   trustProxy: boolean;
+  /** The app's public address is https: the remembered-browser cookie is then sent over HTTPS only. */
+  servedOverHttps: boolean;
+  /** When the phone is asked again (step-up, device changes) and how long a browser is remembered. */
+  policy: RecentPushPolicy;
+  /** Per-user data (e-mail, payments, notifications): in memory, or in Redis for several processes. */
+  accounts: Accounts;
   /** Shared stores (Redis) for several processes; default: both in memory, for one process. */
   stores?: { sessions: Store; challenges: ChallengeStore };
   /** This instance's name in a cluster: every answer says which worker gave it. */
@@ -64,8 +77,17 @@ export function buildExpressApp(settings: AppSettings): express.Express {
     // Every instance mounts the webhook below and the emulator (or `npm run setup:twilio`) registers it: outcomes
     // arrive by webhook at some instance, maybe another one, so Twilio is only fetched as a fallback.
     expectWebhooks: true,
+    // Adding or removing a device needs a push approved this recently (the devices routes' gate asks for one).
+    deviceChangeMaxAgeSeconds: settings.policy.deviceChangeMaxAgeSeconds,
+    // "Remember this browser": off unless configured. The cookie is Secure only when served over https (a
+    // Secure cookie is never sent back over plain http, so the box would do nothing on http://localhost).
+    rememberBrowser: { days: settings.policy.rememberDays, secure: settings.servedOverHttps },
+    // What a real app would e-mail the user; here a log line and a notification on the account page. Twilio's
+    // factor events reach the webhook too (the example registers them), so a device verified on a phone counts.
+    onDeviceChange: (event) => notify(event),
     ...(settings.stores ? { store: settings.stores.challenges } : {}),
   });
+  const notify = deviceNotices({ users, accounts: settings.accounts, identityOf: (user) => push.identityOf(user), clock: settings.clock, log: settings.log });
 
   const passport = new Passport();
   passport.use(
@@ -105,6 +127,10 @@ export function buildExpressApp(settings: AppSettings): express.Express {
     passport,
     push,
     users,
+    accounts: settings.accounts,
+    policy: settings.policy,
+    clock: settings.clock,
+    log: settings.log,
     deviceSimulator: phones !== undefined,
     ...(phones
       ? {
@@ -118,6 +144,9 @@ export function buildExpressApp(settings: AppSettings): express.Express {
   };
 
   app.use(pageRoutes(ctx));
+  app.use(emailRoutes(ctx));
+  app.use(sendMoneyRoutes(ctx));
+  app.use(deviceManagementRoutes(ctx));
   app.use(loginRoutes(ctx));
   app.use(pushRoutes(ctx, { events: settings.events, forceLongPoll: settings.forceLongPoll, resendPauseMs: settings.resendPauseMs, clock: settings.clock }));
   if (phones) app.use(deviceRoutes(phones, () => settings.baseUrl, settings.clock));

@@ -7,6 +7,7 @@ import type { PageChrome } from './views/layout.js';
 
 interface MessageSession {
   messages?: unknown;
+  notices?: unknown;
 }
 
 /** The user who passed the password step, if any (Passport puts it on `req.user`). */
@@ -31,6 +32,22 @@ export function takeMessages(req: Request): string[] {
   const messages = session.messages.filter((m): m is string => typeof m === 'string');
   delete session.messages;
   return messages;
+}
+
+/** Good news for the next page (a change saved, a sign-out done), kept apart from the error messages. */
+export function addNotice(req: Request, notice: string): void {
+  const session = req.session as unknown as MessageSession;
+  const list = Array.isArray(session.notices) ? (session.notices as unknown[]) : [];
+  list.push(notice);
+  session.notices = list;
+}
+
+export function takeNotices(req: Request): string[] {
+  const session = req.session as unknown as MessageSession | undefined;
+  if (!session || !Array.isArray(session.notices)) return [];
+  const notices = session.notices.filter((m): m is string => typeof m === 'string');
+  delete session.notices;
+  return notices;
 }
 
 /** JSON for scripts and API clients (an app on the phone), HTML for browsers. */
@@ -76,9 +93,16 @@ export async function chrome(req: Request, res: Response, ctx: Pick<ExampleConte
   return { ...base, username: user.username, secondFactor: await secondFactorDone(ctx, req) };
 }
 
+/** The phone approved this session's sign-in (or a remembered browser stood in for it). */
+export async function signedInWithPhone(ctx: Pick<ExampleContext, 'push'>, req: Request): Promise<boolean> {
+  const status = await ctx.push.status(req);
+  // A step-up or an action waiting for the phone is only ever asked of a session that is signed in already.
+  return status.state === 'completed' || status.purpose === 'step-up' || status.purpose === 'action';
+}
+
 async function secondFactorDone(ctx: Pick<ExampleContext, 'push'>, req: Request): Promise<boolean> {
   try {
-    return (await ctx.push.status(req)).state === 'completed';
+    return await signedInWithPhone(ctx, req);
   } catch {
     // An error page for a request that failed early (no session yet, a store outage) still renders, and never
     // claims a finished sign-in it could not check.

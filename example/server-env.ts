@@ -4,6 +4,7 @@
  *
  *   PORT, HOST          where the app listens (default 127.0.0.1:3000)
  *   NUMBER_MATCHING=1   show a code on the waiting page that must be typed on the phone
+ *   STEP_UP_MAX_AGE=60  seconds: the change-e-mail page asks the phone again once the last push is older
  *   SESSION_SECRET      signs the session cookie (default: random per start)
  *   IDENTITY_SECRET     key of users' Verify identities (default in emulator mode: random per start)
  *   REDIS_URL           redis://… : sessions and challenges in Redis instead of memory
@@ -16,6 +17,8 @@ export interface ServerSettings {
   port: number;
   host: string;
   numberMatching: boolean;
+  /** STEP_UP_MAX_AGE, when set. */
+  stepUpMaxAgeSeconds?: number;
   twilio?: TwilioModeConfig;
   sessionSecret?: string;
   identitySecret?: string;
@@ -55,6 +58,19 @@ function redisUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
   return value;
 }
 
+/** Within Passport's own limits, and long enough to click through a page. */
+const STEP_UP_RANGE = { min: 10, max: 86_400 } as const;
+
+function stepUpMaxAgeFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.STEP_UP_MAX_AGE ?? '';
+  if (value === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < STEP_UP_RANGE.min || seconds > STEP_UP_RANGE.max) {
+    throw new Error(`STEP_UP_MAX_AGE must be a number of seconds from ${STEP_UP_RANGE.min} to ${STEP_UP_RANGE.max}.`);
+  }
+  return seconds;
+}
+
 function workersFrom(env: NodeJS.ProcessEnv, redisUrl: string | undefined): number | undefined {
   const value = env.CLUSTER ?? '';
   if (value === '') return undefined;
@@ -86,10 +102,12 @@ export function serverSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Ser
   const sessionSecret = secret(env, 'SESSION_SECRET');
   const identitySecret = secret(env, 'IDENTITY_SECRET');
   const twilio = twilioModeFromEnv(env);
+  const stepUpMaxAgeSeconds = stepUpMaxAgeFrom(env);
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
     numberMatching: env.NUMBER_MATCHING === '1' || env.NUMBER_MATCHING === 'true',
+    ...(stepUpMaxAgeSeconds === undefined ? {} : { stepUpMaxAgeSeconds }),
     ...(twilio ? { twilio } : {}),
     ...(sessionSecret ? { sessionSecret } : {}),
     ...(identitySecret ? { identitySecret } : {}),

@@ -17,6 +17,7 @@ async function runAlone(settings: ServerSettings): Promise<void> {
     port: settings.port,
     host: settings.host,
     numberMatching: settings.numberMatching,
+    ...(settings.stepUpMaxAgeSeconds === undefined ? {} : { stepUpMaxAgeSeconds: settings.stepUpMaxAgeSeconds }),
     ...(settings.twilio ? { twilio: settings.twilio } : {}),
     ...(settings.sessionSecret ? { sessionSecret: settings.sessionSecret } : {}),
     ...(settings.identitySecret ? { identitySecret: settings.identitySecret } : {}),

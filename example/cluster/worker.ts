@@ -13,6 +13,7 @@ export async function runWorker(settings: ServerSettings): Promise<void> {
     port: setup.port,
     host: settings.host,
     numberMatching: settings.numberMatching,
+    ...(settings.stepUpMaxAgeSeconds === undefined ? {} : { stepUpMaxAgeSeconds: settings.stepUpMaxAgeSeconds }),
     worker: String(cluster.worker?.id ?? process.pid),
     ...(settings.twilio ? { twilio: settings.twilio } : {}),
     ...(setup.shared ? { sharedEmulator: setup.shared } : {}),

@@ -1,12 +1,15 @@
 /**
- * First factor (password, with passport-local) chained into the second (Verify Push), and logout.
- * One POST /login does both steps: the password check logs the user in as "first factor passed", then
- * the push strategy starts a challenge and sends the browser to the waiting page (or answers 202 JSON
- * to an app).
+ * First factor (password, with passport-local) chained into the second (Verify Push), logout, and "sign out
+ * everywhere". One POST /login does both steps: the password check logs the user in as "first factor passed",
+ * then the push strategy starts a challenge and sends the browser to the waiting page (or answers 202 JSON to
+ * an app). A browser remembered after an earlier approval (the "Remember this browser" box) skips the push.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { VerifyPushAuthenticateOptions } from 'passport-twilio-verify-push';
 import type { ExampleContext } from '../context.js';
-import { addMessage, asyncRoute, chrome, takeMessages, wantsJson } from '../http-helpers.js';
+import { addMessage, addNotice, asyncRoute, chrome, currentUser, takeMessages, takeNotices, wantsJson } from '../http-helpers.js';
+import { tellUser } from '../notices.js';
+import { boxTicked, keepRememberBox, rememberBox } from '../remember-box.js';
 import type { PublicUser } from '../users.js';
 import { loginPage } from '../views/pages.js';
 
@@ -18,6 +21,9 @@ interface PushFailure {
 /** Outcomes after which a fresh challenge is the right next step ("try again"). */
 const RESTARTABLE = new Set(['CHALLENGE_DENIED', 'CHALLENGE_EXPIRED', 'CHALLENGE_SUPERSEDED', 'CHALLENGE_MISMATCH', 'CHALLENGE_ALREADY_USED']);
 
+/** The push step; `remember` reads the login form's box if the push is approved on this route. */
+const PUSH_STEP: VerifyPushAuthenticateOptions = { remember: rememberBox };
+
 export function loginRoutes(ctx: ExampleContext): Router {
   const router = Router();
   const { passport } = ctx;
@@ -25,7 +31,8 @@ export function loginRoutes(ctx: ExampleContext): Router {
   router.get(
     '/login',
     asyncRoute(async (req, res) => {
-      res.type('html').send(String(loginPage(await chrome(req, res, ctx), takeMessages(req))));
+      const view = { messages: takeMessages(req), notices: takeNotices(req), rememberDays: ctx.policy.rememberDays };
+      res.type('html').send(String(loginPage(await chrome(req, res, ctx), view)));
     }),
   );
 
@@ -41,6 +48,8 @@ export function loginRoutes(ctx: ExampleContext): Router {
       // Passport regenerates the session here (session fixation defence) and records the first factor.
       req.logIn(user, (loginError) => {
         if (loginError) return next(loginError);
+        // The box goes into the new session (logIn started one), for when the push is approved.
+        keepRememberBox(req, boxTicked(req.body));
         if (!ctx.seedPhone) return next();
         ctx.seedPhone(req, user).then(() => next(), next);
       });
@@ -52,7 +61,7 @@ export function loginRoutes(ctx: ExampleContext): Router {
    * or 202 JSON with the transaction id); this callback sees only the end results.
    */
   function pushStep(req: Request, res: Response, next: NextFunction, retried = false): void {
-    passport.authenticate('verify-push', (err: unknown, user: PublicUser | false, info: PushFailure | undefined, status?: number) => {
+    passport.authenticate('verify-push', PUSH_STEP, (err: unknown, user: PublicUser | false, info: PushFailure | undefined, status?: number) => {
       if (err) return next(err);
       if (user) {
         // Approved already (e.g. the login route was hit again after finishing): log in and go on.
@@ -84,6 +93,24 @@ export function loginRoutes(ctx: ExampleContext): Router {
       // Passport regenerates the session: the second-factor mark is bound to the old session id, so it is void.
       await new Promise<void>((resolve, reject) => req.logout((err) => (err ? reject(err) : resolve())));
       res.redirect(303, '/');
+    }),
+  );
+
+  /**
+   * "Sign out everywhere": every browser remembered for this user is forgotten at once (the strategy bumps the
+   * user's revocation counter in the shared store, so every instance sees it), then this browser logs out.
+   */
+  router.post(
+    '/sign-out-everywhere',
+    asyncRoute(async (req, res) => {
+      const user = currentUser(req);
+      if (user) {
+        await ctx.push.forgetBrowsers(user);
+        await tellUser(ctx, user, 'You signed out everywhere: every browser remembered for you asks your phone at its next sign-in.');
+      }
+      await new Promise<void>((resolve, reject) => req.logout((err) => (err ? reject(err) : resolve())));
+      addNotice(req, 'Signed out everywhere: every browser remembered for you asks your phone at its next sign-in.');
+      res.redirect(303, '/login');
     }),
   );
 

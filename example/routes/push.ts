@@ -1,10 +1,11 @@
 /**
- * The waiting side of the push step: the waiting page, its live events, and the completion route the
- * page moves to once the phone approves.
+ * The waiting side of a push: the waiting page, its live events, and the completion route the page moves to
+ * once the phone approves a sign-in (a step-up goes back to the page that asked instead).
  */
 import { Router } from 'express';
-import type { EventsOptions } from 'passport-twilio-verify-push';
-import { PATHS, type ExampleContext } from '../context.js';
+import type { EventsOptions, VerifyPushAuthenticateOptions } from 'passport-twilio-verify-push';
+import { PAGES, PATHS, type ExampleContext } from '../context.js';
+import { rememberBox } from '../remember-box.js';
 import { asyncRoute, chrome, currentUser } from '../http-helpers.js';
 import { waitingPage } from '../views/wait.js';
 
@@ -18,6 +19,8 @@ export interface PushRouteOptions {
   clock: () => number;
 }
 
+const COMPLETE: VerifyPushAuthenticateOptions = { successRedirect: '/account', failureRedirect: '/login', failureMessage: true, remember: rememberBox };
+
 export function pushRoutes(ctx: ExampleContext, options: PushRouteOptions): Router {
   const router = Router();
   const { passport, push } = ctx;
@@ -29,20 +32,25 @@ export function pushRoutes(ctx: ExampleContext, options: PushRouteOptions): Rout
       // status() reads the session's own challenge; it never starts one and never logs anyone in.
       const status = await push.status(req);
       res.setHeader('Cache-Control', 'no-store');
+      const purpose = status.purpose ?? 'login';
+      // A step-up goes back to the page that asked (its `returnTo`), which lets the request through once approved
+      // and says why when not; an action goes back to its form. A login goes on to the completion route.
+      const back = status.returnTo ?? (purpose === 'action' ? PAGES.sendMoney : PAGES.account);
       switch (status.state) {
         case 'none':
-          return res.redirect(303, '/account');
         case 'completed':
-          return res.redirect(303, '/account');
+          return res.redirect(303, PAGES.account);
         case 'approved':
-          return res.redirect(303, PATHS.complete);
+          return res.redirect(303, purpose === 'login' ? PATHS.complete : back);
         default:
           break;
       }
+      if (purpose !== 'login' && status.state !== 'pending') return res.redirect(303, back);
       const failedState = status.state === 'pending' ? undefined : status.state;
       res.type('html').send(
         String(
           waitingPage(await chrome(req, res, ctx), {
+            purpose,
             message: status.message ?? 'Approve sign-in?',
             fields: status.fields ?? [],
             expiresAt: status.expiresAt ?? options.clock(),
@@ -51,8 +59,8 @@ export function pushRoutes(ctx: ExampleContext, options: PushRouteOptions): Rout
             ...(status.matchCode === undefined ? {} : { matchCode: status.matchCode }),
             ...(failedState === undefined ? {} : { failedState }),
             eventsUrl: PATHS.events,
-            completeUrl: PATHS.complete,
-            doneUrl: '/account',
+            approvedUrl: purpose === 'login' ? PATHS.complete : back,
+            doneUrl: purpose === 'login' ? PAGES.account : back,
             retryUrl: PATHS.retry,
             resendUrl: PATHS.resend,
             forceLongPoll: options.forceLongPoll ?? false,
@@ -75,7 +83,8 @@ export function pushRoutes(ctx: ExampleContext, options: PushRouteOptions): Rout
       // Only finish what was started: a GET must never send a push (a link on another site could).
       const status = await push.status(req);
       if (status.state === 'none') return res.redirect(303, currentUser(req) ? '/account' : '/login');
-      passport.authenticate('verify-push', { successRedirect: '/account', failureRedirect: '/login', failureMessage: true })(req, res, next);
+      // `remember`: the login form's "Remember this browser" box, read once the push is approved.
+      passport.authenticate('verify-push', COMPLETE)(req, res, next);
     }),
   );
 

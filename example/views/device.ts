@@ -10,7 +10,7 @@ export function devicePage(chrome: PageChrome): SafeHtml {
     html`<div class="phone">
   <div class="bar">Simulated phone · Verify Push emulator</div>
   <div class="screen">
-    <h1>Sign-in requests</h1>
+    <h1>Requests to approve</h1>
     <p class="muted" id="no-phones">No phone enrolled yet. Log in as <code>alice</code> (her phone is enrolled
     when she first signs in), or enrol one from the enrolment page.</p>
     <div id="phones"></div>

@@ -2,7 +2,8 @@ import { html, jsonForScript, type SafeHtml } from './html.js';
 import { layout, type PageChrome } from './layout.js';
 import { ENROL_SCRIPT } from './scripts/enrol.js';
 
-export function enrolPage(chrome: PageChrome, view: { username: string }): SafeHtml {
+/** `adding`: a signed-in user adds another device (else a user without one enrols the first, to sign in). */
+export function enrolPage(chrome: PageChrome, view: { username: string; adding: boolean }): SafeHtml {
   return layout(
     'Enrol a phone',
     chrome,
@@ -20,7 +21,7 @@ export function enrolPage(chrome: PageChrome, view: { username: string }): SafeH
   }
   <div id="enrol-result" class="prewrap" role="status"></div>
 </div>
-<script type="application/json" id="enrol-data">${jsonForScript({ simulator: chrome.deviceSimulator, username: view.username })}</script>`,
+<script type="application/json" id="enrol-data">${jsonForScript({ simulator: chrome.deviceSimulator, username: view.username, adding: view.adding })}</script>`,
     ENROL_SCRIPT,
   );
 }

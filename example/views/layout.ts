@@ -29,7 +29,12 @@ main { max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 h2 { font-size: 1.1rem; margin: 0 0 .75rem; }
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
-input[type=text], input[type=password], input[inputmode=numeric] { width: 100%; padding: .6rem .7rem; font-size: 1rem; border: 1px solid var(--line); border-radius: 8px; }
+input[type=text], input[type=password], input[type=email], input[inputmode=numeric], input[inputmode=decimal] { width: 100%; padding: .6rem .7rem; font-size: 1rem; border: 1px solid var(--line); border-radius: 8px; }
+label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; }
+fieldset { border: 0; padding: 0; margin: 0; }
+.small { font-size: .9rem; }
+ul.plain { list-style: none; padding: 0; margin: 0; }
+ul.plain li { padding: .4rem 0; border-bottom: 1px solid var(--line); display: flex; gap: .75rem; align-items: center; justify-content: space-between; }
 button, .button { display: inline-block; padding: .6rem 1.1rem; font-size: 1rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; }
 button.secondary, .button.secondary { background: #fff; color: var(--accent); }
 button.deny { background: #fff; color: var(--bad); border-color: var(--bad); }

@@ -27,18 +27,29 @@ export function homePage(chrome: PageChrome, state: { signedIn: boolean; secondF
   );
 }
 
-export function loginPage(chrome: PageChrome, messages: string[]): SafeHtml {
+export interface LoginView {
+  messages: string[];
+  notices: string[];
+  /** How long a ticked "Remember this browser" box lets this browser skip the phone. */
+  rememberDays: number;
+}
+
+export function loginPage(chrome: PageChrome, view: LoginView): SafeHtml {
   return layout(
     'Log in',
     chrome,
     html`<div class="card">
   <h1>Log in</h1>
-  ${messages.map((message) => html`<p class="error" role="alert">${message}</p>`)}
+  ${view.notices.map((notice) => html`<p class="success" role="status">${notice}</p>`)}
+  ${view.messages.map((message) => html`<p class="error" role="alert">${message}</p>`)}
   <form method="post" action="/login">
     <label for="username">Username</label>
     <input id="username" name="username" type="text" autocomplete="username" required autofocus>
     <label for="password">Password</label>
     <input id="password" name="password" type="password" autocomplete="current-password" required>
+    <label class="check"><input id="remember" name="remember" type="checkbox" value="yes"> Remember this browser for ${view.rememberDays} days</label>
+    <p class="muted small">Ticked, this browser skips the phone at your next sign-ins (pages that need a recent approval
+    still ask it). Only on a computer that is yours.</p>
     <div class="actions"><button type="submit">Log in</button></div>
   </form>
 </div>
@@ -53,35 +64,6 @@ export function loginPage(chrome: PageChrome, messages: string[]): SafeHtml {
       }</td></tr>`,
     )}
   </table>
-</div>`,
-  );
-}
-
-export interface AccountView {
-  displayName: string;
-  username: string;
-  factors: Array<{ friendlyName: string; createdAt: string; status: string }>;
-}
-
-export function accountPage(chrome: PageChrome, view: AccountView): SafeHtml {
-  return layout(
-    'Account',
-    chrome,
-    html`<div class="card">
-  <h1>Welcome, ${view.displayName}</h1>
-  <p class="success">Signed in with your password and approved on your phone.</p>
-  <p>This page sits behind <code>passport.authenticate('verify-push', { gate: true })</code>: nobody sees it
-  before their phone approves the sign-in.</p>
-</div>
-<div class="card">
-  <h2>Your devices</h2>
-  ${
-    view.factors.length === 0
-      ? html`<p class="muted">No push factor enrolled.</p>`
-      : html`<ul>${view.factors.map((f) => html`<li>${f.friendlyName} <span class="muted">(${f.status}, since ${f.createdAt})</span></li>`)}</ul>`
-  }
-  <p><a href="/enrol">Enrol another device</a></p>
-  <form method="post" action="/logout"><button class="secondary" type="submit">Log out</button></form>
 </div>`,
   );
 }

@@ -3,6 +3,8 @@ import { layout, type PageChrome } from './layout.js';
 import { WAIT_SCRIPT } from './scripts/wait.js';
 
 export interface WaitView {
+  /** What the push is for: a sign-in, a page asking for a recent approval (step-up), or one action. */
+  purpose: 'login' | 'step-up' | 'action';
   message: string;
   fields: ReadonlyArray<{ label: string; value: string }>;
   /** ms since epoch, server clock */
@@ -13,7 +15,9 @@ export interface WaitView {
   /** Already settled (e.g. the page was reloaded after a denial): show the outcome at once. */
   failedState?: 'denied' | 'expired' | 'superseded';
   eventsUrl: string;
-  completeUrl: string;
+  /** Where to go once approved: the completion route of a sign-in, the page that asked for a step-up. */
+  approvedUrl: string;
+  /** Where to go when there is nothing left to wait for (and, for a step-up, where the outcome is shown). */
   doneUrl: string;
   retryUrl: string;
   /** POST here to send the push again (offered after a pause, at most twice). */
@@ -26,11 +30,12 @@ export interface WaitView {
 
 export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
   const data = {
+    purpose: view.purpose,
     expiresAt: view.expiresAt,
     serverTime: view.serverTime,
     pollAfterMs: view.pollAfterMs,
     eventsUrl: view.eventsUrl,
-    completeUrl: view.completeUrl,
+    approvedUrl: view.approvedUrl,
     doneUrl: view.doneUrl,
     resendUrl: view.resendUrl,
     resendPauseMs: view.resendPauseMs,
@@ -41,7 +46,7 @@ export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
     chrome,
     html`<div class="card" id="waiting"${view.failedState ? html` hidden` : ''}>
   <h1>Check your phone</h1>
-  <p id="status"><span class="spinner" aria-hidden="true"></span>We sent a sign-in request to your phone. Approve it to continue.</p>
+  <p id="status"><span class="spinner" aria-hidden="true"></span>${WHY[view.purpose]}</p>
   ${
     view.matchCode
       ? html`<p>When your phone asks, enter this number:</p>
@@ -56,6 +61,7 @@ export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
   <p id="resend-row" hidden>Nothing on your phone? <button type="button" class="secondary" id="resend">Send it again</button></p>
   <p class="muted" id="resend-status" role="status"></p>
   <p>Expires in <span class="countdown" id="countdown">–:––</span>. <span class="muted">Updates <span id="transport">live</span>.</span></p>
+  ${view.purpose === 'login' ? '' : html`<p><a href="/account">Not now: back to your account</a></p>`}
   ${
     chrome.deviceSimulator
       ? html`<p class="muted">In this demo your phone is the <a href="/device" target="_blank" rel="noopener">device simulator</a>: open it in another tab.</p>`
@@ -74,6 +80,13 @@ export function waitingPage(chrome: PageChrome, view: WaitView): SafeHtml {
     view.failedState ? undefined : WAIT_SCRIPT,
   );
 }
+
+/** The first line of the page: what the request on the phone is for. */
+const WHY: Record<WaitView['purpose'], string> = {
+  login: 'We sent a sign-in request to your phone. Approve it to continue.',
+  'step-up': 'This page needs a recent approval: we sent a request to your phone. Approve it to continue.',
+  action: 'We sent this action to your phone. Approve it there to go on.',
+};
 
 function failedMessage(state: WaitView['failedState']): string {
   switch (state) {

@@ -104,7 +104,7 @@ describe.skipIf(!browserAvailable())('example in a real browser', () => {
     await phone.getByRole('button', { name: 'Deny' }).click();
     // The phone says the sign-in was refused, and does not dress it as a success.
     const result = phone.getByRole('status');
-    await result.getByText('Denied. This sign-in was refused.').waitFor();
+    await result.getByText('Denied. Nothing goes through.').waitFor();
     expect(await result.getAttribute('class')).toBe('denied');
     await screenshot(phone, 'device-page-denied');
 

@@ -81,8 +81,8 @@ export const DEVICE_SCRIPT = String.raw`
       var body = { factorSid: phone.factorSid, challengeSid: challenge.sid };
       if (kind === 'approve' && code) body.matchCode = code.value.trim();
       post('/device/api/' + kind, body).then(function () {
-        if (kind === 'approve') say(phone, 'success', 'Approved. The sign-in goes on.');
-        else say(phone, 'denied', 'Denied. This sign-in was refused.');
+        if (kind === 'approve') say(phone, 'success', 'Approved.');
+        else say(phone, 'denied', 'Denied. Nothing goes through.');
         var node = phoneNodes[phone.factorSid];
         node.answered[challenge.sid] = true;
         card.remove();
@@ -106,7 +106,7 @@ export const DEVICE_SCRIPT = String.raw`
     section.appendChild(el('h2', '', phone.friendlyName));
     section.appendChild(el('p', 'muted', 'Enrolled for ' + phone.username));
     var list = el('div');
-    var none = el('p', 'muted', 'No pending sign-in requests.');
+    var none = el('p', 'muted', 'No pending requests.');
     var result = el('p', 'notice', '');
     result.setAttribute('role', 'status');
     result.hidden = true;

@@ -37,8 +37,8 @@ export const ENROL_SCRIPT = String.raw`
         result.className = 'success';
         result.textContent = 'Phone enrolled: ' + phone.friendlyName + '. ';
         var link = document.createElement('a');
-        link.href = '/account';
-        link.textContent = 'Continue signing in';
+        link.href = data.adding ? '/devices' : '/account';
+        link.textContent = data.adding ? 'Back to your devices' : 'Continue signing in';
         result.appendChild(link);
       });
     }).catch(function (error) {

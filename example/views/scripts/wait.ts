@@ -1,7 +1,8 @@
 /**
  * The waiting page's script, sent inline (no build step, no framework). It listens on the events
  * endpoint with EventSource, falls back to long-poll when a stream cannot be held, counts down on the
- * server's clock, and moves on when the phone answers.
+ * server's clock, and moves on when the phone answers: a sign-in to its completion route, a step-up back to
+ * the page that asked (the event's `returnTo`).
  */
 export const WAIT_SCRIPT = String.raw`
 (function () {
@@ -17,6 +18,11 @@ export const WAIT_SCRIPT = String.raw`
     expired: 'The sign-in request expired before your phone answered.',
     superseded: 'A newer sign-in request replaced this one.'
   };
+
+  // A path of this site only (never another origin), though the server only ever sends one.
+  function samePath(url) {
+    return typeof url === 'string' && url.charAt(0) === '/' && url.charAt(1) !== '/' && url.charAt(1) !== '\\';
+  }
 
   function tick() {
     if (finished) return;
@@ -68,12 +74,14 @@ export const WAIT_SCRIPT = String.raw`
     if (event.state === 'pending') return;
     stop();
     if (event.state === 'approved') {
-      byId('status').textContent = 'Approved on your phone. Signing you in…';
-      location.assign(data.completeUrl);
+      byId('status').textContent = data.purpose === 'login' ? 'Approved on your phone. Signing you in…' : 'Approved on your phone. Going back…';
+      // A step-up's event names the page that asked (returnTo): back there, where the request now goes through.
+      location.assign(data.purpose === 'step-up' && samePath(event.returnTo) ? event.returnTo : data.approvedUrl);
       return;
     }
-    if (event.state === 'none' || event.state === 'completed') {
-      // Nothing left to wait for (finished in another tab, or signed out): the account page decides.
+    if (event.state === 'none' || event.state === 'completed' || data.purpose !== 'login') {
+      // Nothing left to wait for (finished in another tab, or signed out), or a step-up or action that was not
+      // approved: the page that asked says why and offers to ask again.
       location.assign(data.doneUrl);
       return;
     }

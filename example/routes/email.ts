@@ -1,0 +1,66 @@
+/**
+ * "Change e-mail address": a page behind step-up by age. `passport.authenticate('verify-push', { gate: true,
+ * maxAge, message, fields })` lets the request through only if this session's last push is recent enough;
+ * otherwise the phone is asked again with a message saying what for, and the waiting page comes back here
+ * (the push's `returnTo`) once it is approved. Saving needs the same.
+ */
+import { Router } from 'express';
+import { defaultEmail } from '../accounts.js';
+import { PAGES, type ExampleContext } from '../context.js';
+import { tellUser } from '../notices.js';
+import { addNotice, asyncRoute, chrome, currentUser } from '../http-helpers.js';
+import { requireRecentPush } from '../recent-push.js';
+import type { PublicUser } from '../users.js';
+import { emailPage } from '../views/email.js';
+
+const MAX_EMAIL = 254;
+
+/** A plausible address: something@domain.tld, no spaces. (A real app sends a confirmation link as well.) */
+function emailOf(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value.trim() : '';
+  return text.length <= MAX_EMAIL && /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/.test(text) ? text : undefined;
+}
+
+export function emailRoutes(ctx: ExampleContext): Router {
+  const router = Router();
+  const { accounts, policy } = ctx;
+  const recentPush = requireRecentPush(ctx, {
+    maxAgeSeconds: policy.stepUpMaxAgeSeconds,
+    message: 'Approve changing your e-mail address?',
+    fields: [{ label: 'Action', value: 'Change e-mail address' }],
+  });
+
+  router.get(
+    PAGES.email,
+    recentPush,
+    asyncRoute(async (req, res) => {
+      const user = currentUser(req) as PublicUser;
+      const email = (await accounts.email(user.id)) ?? defaultEmail(user.username);
+      res.type('html').send(String(emailPage(await chrome(req, res, ctx), { email, maxAgeSeconds: policy.stepUpMaxAgeSeconds })));
+    }),
+  );
+
+  router.post(
+    PAGES.email,
+    recentPush,
+    asyncRoute(async (req, res) => {
+      const user = currentUser(req) as PublicUser;
+      const before = (await accounts.email(user.id)) ?? defaultEmail(user.username);
+      const typed = (req.body as { email?: unknown } | undefined)?.email;
+      const email = emailOf(typed);
+      if (!email) {
+        const page = await chrome(req, res, ctx);
+        const view = { email: before, typed: typeof typed === 'string' ? typed.slice(0, MAX_EMAIL) : '', problem: 'Enter an e-mail address such as name@example.com.' };
+        res.status(400).type('html').send(String(emailPage(page, { ...view, maxAgeSeconds: policy.stepUpMaxAgeSeconds })));
+        return;
+      }
+      // Told at the old address, as a real app would, before the change takes effect.
+      await tellUser(ctx, user, `Your e-mail address was changed from ${before} to ${email}. If this was not you, sign out everywhere and change your password.`);
+      await accounts.setEmail(user.id, email);
+      addNotice(req, `Your e-mail address is now ${email}.`);
+      res.redirect(303, PAGES.account);
+    }),
+  );
+
+  return router;
+}
