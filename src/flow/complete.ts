@@ -6,7 +6,7 @@ import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { ApprovedChallenge, PendingMark, VerifyFunction, VerifyFunctionWithRequest, VerifyPushFailure } from '../types.js';
 import { failure, PASS, pending, type Outcome } from './outcome.js';
 import type { Poller } from './poll.js';
-import type { Asker } from './recorder.js';
+import type { Asker, OutcomeRecorder } from './recorder.js';
 import { bindingMatches, recordTtlMs, transition } from './records.js';
 import type { RememberedBrowsers } from './remembered-browsers.js';
 
@@ -26,6 +26,7 @@ export interface CompleterDeps<User> {
   options: ResolvedOptions<User>;
   verify: VerifyFunction<User> | VerifyFunctionWithRequest<User> | undefined;
   remembered: RememberedBrowsers | undefined;
+  recorder: Pick<OutcomeRecorder<User>, 'finishDenial'>;
 }
 
 /** A session's challenge after checking it: approved (ready to be used once), or what to answer instead. */
@@ -60,6 +61,7 @@ export class Completer<User> {
         }
         return { approved: record };
       case 'denied':
+        await this.deps.recorder.finishDenial(record, asker);
         clearPending(req);
         return { outcome: failure('CHALLENGE_DENIED', 'The sign-in request was denied on your phone.') };
       case 'expired':

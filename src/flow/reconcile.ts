@@ -24,12 +24,17 @@ export interface ReconcileDeps<User> {
   clock: () => number;
 }
 
-/** Our records of this user's challenges whose answer we do not know: the active one and those it carries. */
+/**
+ * Our records of this user's challenges still to be settled: the active one and those it carries, when the
+ * phone's answer is unknown or a denial's count was left unfinished.
+ */
 async function unansweredRecords(store: ChallengeStore, active: ChallengeRecord | undefined): Promise<ChallengeRecord[]> {
   if (active === undefined) return [];
   const carried = await Promise.all((active.earlierUnanswered ?? []).map((sid) => store.get(sid)));
   return [active, ...carried].filter(
-    (record): record is ChallengeRecord => record !== undefined && (record.status === 'pending' || record.status === 'superseded'),
+    (record): record is ChallengeRecord =>
+      record !== undefined &&
+      (record.status === 'pending' || record.status === 'superseded' || (record.status === 'denied' && record.denialCounted === false)),
   );
 }
 
@@ -50,6 +55,11 @@ export async function reconcileUnanswered<User>(
   let active = activeSid === undefined ? undefined : await deps.store.get(activeSid);
   const unanswered: UnansweredChallenge[] = [];
   for (const record of await unansweredRecords(deps.store, active)) {
+    if (record.status === 'denied') {
+      // Recorded, but its count was cut short (the store failed between the writes): finish it now.
+      await deps.recorder.finishDenial(record, asker);
+      continue;
+    }
     const challenge = await deps.api.fetchChallenge(identity, record.challengeSid, deadline).catch(() => undefined);
     const now = challenge === undefined ? record : await deps.recorder.record(record, challenge, asker);
     if (now.challengeSid === activeSid) active = now;

@@ -2,7 +2,7 @@ import type { ChallengeRecord, ChallengeStatus, ChallengeStore } from '../stores
 import type { TwilioChallenge } from '../twilio/resources.js';
 import type { DeniedEvent, RateLimit, VerifyPushRequest } from '../types.js';
 import { countDenial } from './limits.js';
-import { challengeMatches, recordTtlMs, transition } from './records.js';
+import { challengeMatches, newOperationId, recordTtlMs, transition } from './records.js';
 
 /** Who is checking, when a user's own request records an outcome (the webhook has no user or request). */
 export interface Asker<User> {
@@ -87,10 +87,11 @@ export class OutcomeRecorder<User> {
     let current = record;
     for (let attempt = 0; attempt < MAX_DENIAL_ATTEMPTS; attempt += 1) {
       const now = clock();
-      const next = transition(current, status, now);
+      // A denial is written as not yet counted, so whoever meets it later can finish the count if this
+      // writer fails before it (see finishDenial).
+      const next = transition(current, status, now, status === 'denied' ? { denialCounted: false } : {});
       if (await store.compareAndSet(current.challengeSid, current.status, next, recordTtlMs(current, now))) {
-        if (status === 'denied') await this.reportDenial(next, asker);
-        return next;
+        return status === 'denied' ? this.finishDenial(next, asker) : next;
       }
       const latest = await store.get(current.challengeSid);
       if (latest === undefined) return current;
@@ -100,10 +101,22 @@ export class OutcomeRecorder<User> {
     return current;
   }
 
-  /** Only the writer that recorded the denial gets here, so the count and `onDenied` happen once. */
-  private async reportDenial(record: ChallengeRecord, asker: Asker<User> | undefined): Promise<void> {
-    const { store, denials, onDenied } = this.deps;
+  /**
+   * Counts a recorded denial and tells `onDenied`, then marks the record counted. The writer that recorded the
+   * denial does it at once; should it fail half-way (the store down between the writes), the next reader of
+   * the record (a poll, the next start, a retried webhook) finishes it. Each step is once per challenge
+   * however often it is repeated: the count's operation id is the challenge, and the report is claimed.
+   */
+  async finishDenial(record: ChallengeRecord, asker?: Asker<User>): Promise<ChallengeRecord> {
+    if (record.status !== 'denied' || record.denialCounted !== false) return record;
+    const { store, denials, onDenied, clock } = this.deps;
     const count = await countDenial(store, record.identity, record.challengeSid, denials?.windowSeconds);
-    await onDenied?.({ identity: record.identity, count, limit: denials?.max ?? 0, ...asker });
+    const now = clock();
+    if (await store.claim(`denial-reported:${record.challengeSid}`, recordTtlMs(record, now), newOperationId())) {
+      await onDenied?.({ identity: record.identity, count, limit: denials?.max ?? 0, ...asker });
+    }
+    const counted = transition(record, 'denied', record.settledAt ?? now, { denialCounted: true, settledAt: record.settledAt ?? now });
+    await store.compareAndSet(record.challengeSid, 'denied', counted, recordTtlMs(record, now));
+    return counted;
   }
 }

@@ -21,7 +21,7 @@ export interface WebhookDeps extends Omit<FactorEventDeps, 'api'> {
   authToken: string;
   clock: () => number;
   /** Checks the fetched challenge against the record and compare-and-sets the outcome. */
-  recorder: Pick<OutcomeRecorder<unknown>, 'record'>;
+  recorder: Pick<OutcomeRecorder<unknown>, 'record' | 'finishDenial'>;
 }
 
 export interface WebhookOptions {
@@ -259,9 +259,13 @@ async function confirmAndSettle(
   // Unknown (never ours, or long gone) and already-settled challenges cost no Twilio call. A denial is the
   // exception: the phone can deny a challenge we superseded or expired (Twilio cannot cancel it), and every
   // denial must count toward the user's denial limit.
-  if (record === undefined || record.serviceSid !== deps.serviceSid || !worthConfirming(record, field(event, 'type'))) {
-    return ignored();
+  if (record === undefined || record.serviceSid !== deps.serviceSid) return ignored();
+  // Twilio's retry of a denial whose count we failed to finish (the store went down between the writes).
+  if (record.status === 'denied' && record.denialCounted === false) {
+    await deps.recorder.finishDenial(record);
+    return { status: 200, body: { result: 'settled' satisfies Outcome } };
   }
+  if (!worthConfirming(record, field(event, 'type'))) return ignored();
   // The event must describe the challenge we recorded. Guess: Twilio always sends entity_identity and
   // factor_sid; when absent, the confirming fetch (made with the record's identity) is the check.
   const identity = field(event, 'entity_identity');

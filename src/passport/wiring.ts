@@ -84,7 +84,7 @@ export function wire<User>(
   });
   const starter = new Starter<User>({ api, store, recorder, options });
   const remembered = options.rememberBrowser === undefined ? undefined : new RememberedBrowsers({ store, options: options.rememberBrowser, clock: options.clock });
-  const completer = new Completer<User>({ store, poller, options, verify, remembered });
+  const completer = new Completer<User>({ store, poller, options, verify, remembered, recorder });
   return {
     options,
     api,

@@ -33,6 +33,8 @@ export interface ChallengeRecord {
   settledAt?: number;
   /** ms since epoch when a login used the approval (status `completed`). */
   completedAt?: number;
+  /** A denial whose count (and report to `onDenied`) is still to be finished: false until it is. */
+  denialCounted?: boolean;
   /**
    * Earlier challenges of this identity that were superseded while the phone had not answered them yet (Twilio
    * cannot cancel a challenge, so the phone can still deny one). The next start asks Twilio about them, so a

@@ -17,6 +17,7 @@ const SHORT: Readonly<Record<Exclude<keyof ChallengeRecord, 'challengeSid'>, str
   expiresAt: 'e',
   settledAt: 'a',
   completedAt: 'd',
+  denialCounted: 'n',
   earlierUnanswered: 'u',
   startedFrom: 'o',
   startedBy: 'b',
