@@ -2,13 +2,14 @@
  * "Change e-mail address": a page behind step-up by age. `passport.authenticate('verify-push', { gate: true,
  * maxAge, message, fields })` lets the request through only if this session's last push is recent enough;
  * otherwise the phone is asked again with a message saying what for, and the waiting page comes back here
- * (the push's `returnTo`) once it is approved. Saving needs the same.
+ * (the push's `returnTo`) once it is approved. Saving needs the same: the page's script sends the form as JSON
+ * and, if the approval grew too old while the person typed, repeats it while the phone is asked (202).
  */
 import { Router } from 'express';
 import { defaultEmail } from '../accounts.js';
 import { PAGES, type ExampleContext } from '../context.js';
 import { tellUser } from '../notices.js';
-import { addNotice, asyncRoute, chrome, currentUser } from '../http-helpers.js';
+import { addNotice, asyncRoute, chrome, currentUser, wantsJson } from '../http-helpers.js';
 import { requireRecentPush } from '../recent-push.js';
 import type { PublicUser } from '../users.js';
 import { emailPage } from '../views/email.js';
@@ -49,8 +50,13 @@ export function emailRoutes(ctx: ExampleContext): Router {
       const typed = (req.body as { email?: unknown } | undefined)?.email;
       const email = emailOf(typed);
       if (!email) {
+        const problem = 'Enter an e-mail address such as name@example.com.';
+        if (wantsJson(req)) {
+          res.status(400).json({ code: 'INVALID_EMAIL', message: problem });
+          return;
+        }
         const page = await chrome(req, res, ctx);
-        const view = { email: before, typed: typeof typed === 'string' ? typed.slice(0, MAX_EMAIL) : '', problem: 'Enter an e-mail address such as name@example.com.' };
+        const view = { email: before, typed: typeof typed === 'string' ? typed.slice(0, MAX_EMAIL) : '', problem };
         res.status(400).type('html').send(String(emailPage(page, { ...view, maxAgeSeconds: policy.stepUpMaxAgeSeconds })));
         return;
       }
@@ -58,7 +64,8 @@ export function emailRoutes(ctx: ExampleContext): Router {
       await tellUser(ctx, user, `Your e-mail address was changed from ${before} to ${email}. If this was not you, sign out everywhere and change your password.`);
       await accounts.setEmail(user.id, email);
       addNotice(req, `Your e-mail address is now ${email}.`);
-      res.redirect(303, PAGES.account);
+      if (wantsJson(req)) res.json({ saved: true, email });
+      else res.redirect(303, PAGES.account);
     }),
   );
 

@@ -1,6 +1,7 @@
 import { duration } from './account.js';
 import { html, type SafeHtml } from './html.js';
 import { layout, type PageChrome } from './layout.js';
+import { EMAIL_SCRIPT } from './scripts/email.js';
 
 export interface EmailView {
   email: string;
@@ -20,12 +21,18 @@ export function emailPage(chrome: PageChrome, view: EmailView): SafeHtml {
   <p>Your e-mail address receives password resets, so changing it needs an approval on your phone from the last
   ${duration(view.maxAgeSeconds)}: a session left open, or a stolen cookie, cannot take over the account here.</p>
   <p>Now: <strong id="current-email">${view.email}</strong></p>
-  ${view.problem ? html`<p class="error" role="alert">${view.problem}</p>` : ''}
-  <form method="post" action="/settings/email">
+  <p class="error" role="alert" id="email-problem"${view.problem ? '' : html` hidden`}>${view.problem ?? ''}</p>
+  <form id="email-form" method="post" action="/settings/email">
     <label for="email">New e-mail address</label>
     <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" value="${view.typed ?? ''}">
-    <div class="actions"><button type="submit">Save</button><a class="button secondary" href="/account">Cancel</a></div>
+    <div class="actions"><button id="save" type="submit">Save</button><a class="button secondary" href="/account">Cancel</a></div>
   </form>
+</div>
+<div class="card" id="waiting" hidden>
+  <h2>Check your phone</h2>
+  <p>Your last approval is too old to save this change: approve this request and it is saved.</p>
+  <div class="push" id="phone-shows"></div>
 </div>`,
+    EMAIL_SCRIPT,
   );
 }

@@ -137,6 +137,18 @@ describe.skipIf(!browserAvailable())('the example asks the phone again when it m
     expect(account).toContain('Your e-mail address was changed from alice@example.com to alice.new@example.com.');
     // One push for the step-up, none for saving within the minute.
     expect(example.challengesCreated()).toBe(created + 1);
+
+    // Typing for longer than the minute: saving asks the phone, on the page, and saves once approved.
+    await page.getByRole('link', { name: 'Change e-mail address' }).click();
+    await page.waitForURL(`${example.url}/settings/email`);
+    await page.getByLabel('New e-mail address').fill('alice.slow@example.com');
+    example.advance(61_000);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#waiting').getByText('Approve changing your e-mail address?').waitFor();
+    await approveOnPhone(phone, 'Approve changing your e-mail address?');
+    await page.waitForURL(`${example.url}/account`);
+    expect(await visibleText(page)).toContain('Your e-mail address is now alice.slow@example.com.');
+    expect(example.challengesCreated()).toBe(created + 2);
   });
 
   it('a denied step-up leaves the page closed, says why, and offers to ask again', async () => {
