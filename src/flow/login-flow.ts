@@ -55,13 +55,14 @@ export class LoginFlow<User> {
       // Signed in, but this route wants a more recent approval: step up.
       return this.stepUp(asker, identity, request);
     }
-    // A browser remembered after an earlier approval skips the login push (never a step-up).
-    if (await this.deps.remembered?.recognises(req, identity)) {
+    // A browser remembered after an earlier approval skips the login push, but never on a route asking for a
+    // recent approval: there the login push is the step-up, with the route's own message.
+    if (request.maxAgeMs === undefined && (await this.deps.remembered?.recognises(req, identity))) {
       return this.logInAgain(req, user, identity, { at: now, remembered: true });
     }
     // No challenge yet: start one. Waiting for one: check it (pending, approved → login, or why not).
     const mark = this.pendingFor(req, identity, 'login');
-    if (!mark) return starter.start(asker, identity);
+    if (!mark) return starter.start(asker, identity, { purpose: 'login', ...(request.maxAgeMs === undefined ? {} : request.stepUp) });
     const checked = await completer.check(asker, mark);
     return 'approved' in checked ? completer.completeLogin(asker, identity, checked.approved, request.remember) : checked.outcome;
   }

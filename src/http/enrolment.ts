@@ -94,7 +94,8 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
   /**
    * Adding or removing a device changes the second factor itself, so a password alone is not enough, nor is an
    * old approval: once the user has a verified device, only a push approved on one of them recently (the
-   * `deviceChangeMaxAgeSeconds` option) lets this session change devices. Otherwise someone holding the
+   * `deviceChangeMaxAgeSeconds` option) lets this session change devices; listing them needs the push, of any
+   * age. Otherwise someone holding the
    * password, or a cookie stolen hours after the owner signed in, could enrol their own phone (the newest
    * device is the one challenged) and remove the owner's. A user with no verified device yet may enrol the
    * first one with the password (trust on first use); put your own check in front of the route if your policy
@@ -102,13 +103,16 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
    */
   async function authorisedIdentity(
     req: EnrolmentRequest,
+    need: 'signed-in' | 'fresh',
   ): Promise<{ user: User; identity: string; factors: () => Promise<PushFactor[]> }> {
     const { user, identity } = await currentIdentity(req);
     // The user's factor list is read at most once per request, whether the check or the caller needs it.
     let listed: Promise<PushFactor[]> | undefined;
     const factors = (): Promise<PushFactor[]> => (listed ??= deps.api.listPushFactors(identity));
     const approval = deps.approval(req, identity);
-    if (approval !== 'fresh' && (await factors()).some((factor) => factor.status === 'verified')) {
+    // Listing only needs the session signed in; a change needs a recent approval.
+    const enough = need === 'fresh' ? approval === 'fresh' : approval !== 'none';
+    if (!enough && (await factors()).some((factor) => factor.status === 'verified')) {
       if (approval === 'none') {
         throw new VerifyPushError('SECOND_FACTOR_REQUIRED', 'Approve a sign-in on one of your devices before adding or removing devices.');
       }
@@ -119,7 +123,7 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
 
   async function issueAccessToken(req: EnrolmentRequest, options: AccessTokenOptions<User> = {}): Promise<EnrolmentToken> {
     checkTtl(options.ttlSeconds);
-    const { user, identity } = await authorisedIdentity(req);
+    const { user, identity } = await authorisedIdentity(req, 'fresh');
     const friendly = options.factorFriendlyName;
     const factorFriendlyName = typeof friendly === 'function' ? friendly(user, req) : friendly;
     const minted = await deps.api.createAccessToken(identity, {
@@ -131,14 +135,14 @@ export function createEnrolmentHandlers<User = unknown>(deps: EnrolmentDeps<User
   }
 
   async function factorsOf(req: EnrolmentRequest): Promise<FactorSummary[]> {
-    const { factors } = await authorisedIdentity(req);
+    const { factors } = await authorisedIdentity(req, 'signed-in');
     return (await factors()).map(summary);
   }
 
   async function removeFactor(req: EnrolmentRequest, factorSid: string): Promise<void> {
     // Pattern first: a client-supplied value never reaches a request path unchecked.
     assertSid('factor', factorSid, 'factor sid');
-    const { user, identity, factors } = await authorisedIdentity(req);
+    const { user, identity, factors } = await authorisedIdentity(req, 'fresh');
     // Twilio scopes the delete to the user's entity anyway; checking the user's own list first means we never
     // even ask Twilio to delete a factor that is not theirs.
     const own = await factors();
