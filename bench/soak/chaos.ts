@@ -1,8 +1,10 @@
 /**
  * The infrastructure faults of the run, each once and timed by progress so they land while logins are in full
  * flow: Redis stopped (SIGSTOP) for a few seconds, with one app instance killed (SIGKILL) a third of the way
- * into that pause and started again a little later; then, further on, Redis killed and started again with
- * every key gone. Each fault is kept as a time window, so the checks can tell which logins it could touch.
+ * into that pause and started again a little later; then, further on and not before those two are over (so
+ * what Redis held before the restart can be read, and each Redis life judged on its own), Redis killed and
+ * started again with every key gone. Each fault is kept as a time window, so the checks can tell which logins
+ * it could touch.
  */
 import type { SoakOptions } from './options.js';
 import type { SoakRedis } from './redis-server.js';
@@ -21,14 +23,18 @@ export interface ChaosDeps {
   victim: string;
   kill(name: string): Promise<void>;
   start(name: string): Promise<void>;
+  /** Runs just before Redis is killed: the last look at what this Redis life holds. */
+  beforeRestart(): Promise<void>;
   log(line: string): void;
 }
 
 export const PAUSE_AT = 0.3;
 export const RESTART_AT = 0.6;
+/** Quiet time between the end of the pause and kill and the restart: clients reconnect, waiting logins recover. */
+const RESTART_GAP_MS = 5000;
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 export class Chaos {
@@ -49,7 +55,8 @@ export class Chaos {
     }
     if (!this.restartFired && options.redisRestart && progress >= RESTART_AT) {
       this.restartFired = true;
-      this.running.push(this.restartRedis());
+      const earlier = [...this.running];
+      this.running.push(Promise.all(earlier).then(() => this.restartRedis()));
     }
   }
 
@@ -82,7 +89,10 @@ export class Chaos {
   }
 
   private async restartRedis(): Promise<void> {
-    const { redis, log } = this.deps;
+    const { redis, log, beforeRestart } = this.deps;
+    const lastFault = Math.max(0, ...this.windows.map((window) => window.to));
+    await sleep(lastFault + RESTART_GAP_MS - Date.now());
+    await beforeRestart();
     const from = Date.now();
     await redis.restart();
     this.windows.push({ kind: 'redis-restart', from, to: Date.now(), detail: 'SIGKILL, started empty' });

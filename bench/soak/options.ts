@@ -60,7 +60,7 @@ export const DEFAULTS: SoakOptions = {
   redisPauseMs: 4000,
   redisRestart: true,
   instanceKill: true,
-  instanceDownMs: 3000,
+  instanceDownMs: 5000,
   quiet: false,
 };
 

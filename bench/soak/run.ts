@@ -21,7 +21,7 @@ import { checkStartLimits } from './checks/start-limits.js';
 import { soakDeployment } from './deployment.js';
 import type { InstanceConfig, InstanceEvent, InstanceStats } from './instance-config.js';
 import { InstancePool } from './instances.js';
-import { scanKeys } from './leftovers.js';
+import { readDenialLedger, scanKeys, type DenialLedger } from './leftovers.js';
 import { runLogin } from './login.js';
 import type { SoakOptions } from './options.js';
 import { Phone } from './phone.js';
@@ -129,12 +129,14 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
 
     installTwilioFaults(emulator, options.faultRate);
     emulator.faults.webhooks({ dropProbability: options.webhookDropRate, duplicateProbability: options.webhookDuplicateRate });
+    const ledgers: DenialLedger[] = [];
     const chaos = new Chaos({
       redis,
       options,
       victim: VICTIM,
       kill: (name) => pool.kill(name),
       start: async (name) => void (await pool.start(configs.get(name)!)),
+      beforeRestart: async () => void ledgers.push(await readDenialLedger(admin, PREFIX)),
       log,
     });
     const browsers = new Map(plan.users.map((user, index) => [user.id, new Browser(instances, index)]));
@@ -166,7 +168,8 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     await emulator.webhooksSettled();
     await sleep(SETTLE_MS);
     const end = await Promise.all(INSTANCE_NAMES.map((name) => pool.stats(name)));
-    const { keys, deniedCounters } = await scanKeys(admin, PREFIX);
+    const keys = await scanKeys(admin, PREFIX);
+    ledgers.push(await readDenialLedger(admin, PREFIX));
     const truth = await readTruth(emulator, serviceSid, identities.values());
     const restarts = chaos.windows.filter((window) => window.kind === 'redis-restart').map((window) => window.from);
 
@@ -177,7 +180,8 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       events,
       windows: chaos.windows,
       truth,
-      leaks: { baseline, end, keys, deniedCounters, crashes: pool.crashes.map((crash) => `${crash.name} (${crash.signal ?? crash.code}): ${crash.stderr.slice(-300)}`) },
+      leaks: { baseline, end, keys, crashes: pool.crashes.map((crash) => `${crash.name} (${crash.signal ?? crash.code}): ${crash.stderr.slice(-300)}`) },
+      ledgers,
       ...matchPushes(attempts, truth),
       lives: [0, ...restarts.sort((a, b) => a - b)],
     };

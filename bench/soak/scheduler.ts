@@ -1,6 +1,7 @@
 /**
  * Runs the planned logins with at most `concurrency` at once and at most one per user at a time (a user's
- * logins follow one another, as one person's do), in plan order as far as that allows. Tells `onEnded` after
+ * logins follow one another, as one person's do). A free slot goes to the free user with the most logins
+ * left (then in plan order), so heavy users' chains do not all end up in a long tail. Tells `onEnded` after
  * each login, so faults can be timed by the run's progress rather than by the clock.
  */
 import type { LoginPlan } from './plan.js';
@@ -17,9 +18,19 @@ export async function runPlanned<Result>(
   let ended = 0;
   let wake: () => void = () => undefined;
 
+  const left = new Map<string, number>();
+  for (const plan of logins) left.set(plan.user.id, (left.get(plan.user.id) ?? 0) + 1);
+
   const nextFree = (): LoginPlan | undefined => {
-    const index = remaining.findIndex((plan) => !busy.has(plan.user.id));
-    return index < 0 ? undefined : remaining.splice(index, 1)[0];
+    let best = -1;
+    remaining.forEach((plan, index) => {
+      if (busy.has(plan.user.id)) return;
+      if (best < 0 || left.get(plan.user.id)! > left.get(remaining[best]!.user.id)!) best = index;
+    });
+    if (best < 0) return undefined;
+    const [plan] = remaining.splice(best, 1);
+    left.set(plan!.user.id, left.get(plan!.user.id)! - 1);
+    return plan;
   };
 
   const worker = async (): Promise<void> => {

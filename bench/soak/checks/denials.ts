@@ -1,10 +1,10 @@
 /**
  * Denials match what the phones did. Per user and Redis life: `onDenied` told each running count once
  * (1, 2, 3, … with no repeats and no gaps) with the configured limit, never more denials than the phone made,
- * and every denial the phone made was counted, unless a fault overlapped it (in the last life, after the
- * faults, every one must be, and Redis' own counter must agree). The denial limit held: no push went out
- * after the limit was told, and no start was refused for denials (or for unanswered pushes) the phone had not
- * made (or left unanswered).
+ * and every denial the phone made was counted, unless a fault overlapped it. What Redis held at the end of
+ * each life agrees, with no excuse: every challenge recorded as denied was counted once, and the counter says
+ * what onDenied said. The denial limit held: no push went out after the limit was told, and no start was
+ * refused for denials (or for unanswered pushes) the phone had not made (or left unanswered).
  */
 import type { AttemptRecord } from '../attempt.js';
 import type { DeniedEvent } from '../instance-config.js';
@@ -39,6 +39,7 @@ export function checkDenials(evidence: Evidence): CheckResult {
   const toldBy = group(told, (event) => `${event.identity} ${lifeAt(evidence, event.at)}`);
   const identities = new Set([...denials.map((denial) => denial.attempt.identity), ...told.map((event) => event.identity)]);
 
+  const excuses = new Map<string, number>();
   for (const identity of identities) {
     for (let life = 0; life <= lastLife; life += 1) {
       const made = deniedBy.get(`${identity} ${life}`) ?? [];
@@ -50,12 +51,18 @@ export function checkDenials(evidence: Evidence): CheckResult {
       if (events.length > made.length) violations.push(`${who}: ${events.length} denials counted, the phone made ${made.length}`);
       const missing = made.length - events.length;
       if (missing > 0) {
-        const excused = made.filter((denial) => windowsDuring(evidence, denial.at, denial.attempt.endedAt).length > 0).length;
-        if (excused < missing) violations.push(`${who}: the phone denied ${made.length} times, ${events.length} counted, no fault explains ${missing - excused}`);
+        const excused = made.filter((denial) => windowsDuring(evidence, denial.at, denial.attempt.endedAt).length > 0);
+        for (const denial of excused.slice(0, missing)) {
+          for (const window of windowsDuring(evidence, denial.at, denial.attempt.endedAt)) excuses.set(window.kind, (excuses.get(window.kind) ?? 0) + 1);
+        }
+        if (excused.length < missing) violations.push(`${who}: the phone denied ${made.length} times, ${events.length} counted, no fault explains ${missing - excused.length}`);
       }
-      if (life === lastLife && made.length + events.length > 0) {
-        const inRedis = evidence.leaks.deniedCounters.get(identity) ?? 0;
-        if (inRedis !== events.length) violations.push(`${who}: Redis counts ${inRedis} denials, onDenied told ${events.length}`);
+      const ledger = evidence.ledgers[life];
+      if (ledger !== undefined) {
+        const counted = ledger.counted.get(identity) ?? 0;
+        const recorded = ledger.deniedRecords.get(identity) ?? 0;
+        if (counted !== events.length) violations.push(`${who}: Redis counts ${counted} denials, onDenied told ${events.length}`);
+        if (recorded !== counted) violations.push(`${who}: ${recorded} challenges recorded as denied, ${counted} denials counted`);
       }
     }
   }
@@ -82,7 +89,9 @@ export function checkDenials(evidence: Evidence): CheckResult {
     name: 'denial limit and onDenied match the phones',
     checked: denials.length + told.length,
     violations,
-    notes: [`${denials.length} denials by the phones, onDenied told ${told.length}; ${refusals} starts refused for denials`],
+    notes: [
+      `${denials.length} denials by the phones, onDenied told ${told.length}${excuses.size ? ` (uncounted ones overlapped ${[...excuses].map(([kind, count]) => `${kind} ${count}`).join(', ')})` : ''}; ${refusals} starts refused for denials`,
+    ],
   };
 }
 

@@ -8,7 +8,7 @@ import type { AttemptRecord } from '../attempt.js';
 import type { FaultWindow } from '../chaos.js';
 import type { SoakDeployment } from '../deployment.js';
 import type { InstanceEvent } from '../instance-config.js';
-import type { LeakReport } from '../leftovers.js';
+import type { DenialLedger, LeakReport } from '../leftovers.js';
 import type { SoakOptions } from '../options.js';
 import type { Truth, TwilioChallenge } from '../truth.js';
 
@@ -29,6 +29,8 @@ export interface Evidence {
   windows: FaultWindow[];
   truth: Truth;
   leaks: LeakReport;
+  /** What each Redis life held about denials at its end (just before the restart, and after the run), by life. */
+  ledgers: DenialLedger[];
   /** Derived: the challenges each attempt's start created at Twilio, by attempt id. */
   pushes: Map<string, TwilioChallenge[]>;
   /** Derived: challenges created outside every attempt of their user. */
