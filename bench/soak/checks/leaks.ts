@@ -6,6 +6,22 @@
  */
 import type { CheckResult, Evidence } from './evidence.js';
 
+/** Why each kind of key outlives the logins, for the report. */
+const WHY: Record<string, string> = {
+  rec: 'challenge records, kept 15 min past expiry to answer late webhooks and replays',
+  act: "each user's active challenge, as long as its record",
+  sess: "sessions (connect-redis: the cookie's lifetime, 1 day by default)",
+  'clm:webhook': 'webhook delivery ids, kept a day so a redelivery is recognised',
+  'clm:poll': 'Twilio fetch leases of the last interval',
+  'clm:denial-reported': 'onDenied told, once per denied challenge',
+  'clm:start-lock': 'start locks a killed instance never released',
+  'cnt:denied': 'denial counts, for the denial window',
+  'cnt:resend': 're-sends of challenges still in their lifetime',
+  'cnt:start:ip': 'start counts per address, for the limit window',
+  'cnt:start:user': 'start counts per user, for the limit window',
+  'cnt:start:user-ip': 'start counts per user and address, for the limit window',
+};
+
 /** Resource kinds compared with the baseline: timers and sockets (a listening server is a TCPServerWrap). */
 const COMPARED = ['Timeout', 'TCPSocketWrap', 'Immediate'];
 
@@ -28,12 +44,12 @@ export function checkLeaks(evidence: Evidence): CheckResult {
   for (const group of keys) {
     if (group.withoutTtl > 0) violations.push(`${group.withoutTtl} Redis keys of kind ${group.kind} never expire`);
   }
-  const remaining = keys.map((group) => `${group.kind} ${group.count} (≤ ${Math.ceil(group.longestTtlMs / 60_000)} min)`);
+  const remaining = keys.map((group) => `${group.kind} ${group.count} within ${Math.ceil(group.longestTtlMs / 60_000)} min: ${WHY[group.kind] ?? 'no known reason'}`);
   const resources = end.map((stats) => `${stats.name}: ${COMPARED.map((kind) => `${kind} ${stats.resources[kind] ?? 0}`).join(' ')}`);
   return {
     name: 'nothing leaks: listeners, connections, timers, sockets, keys',
     checked: end.length * (3 + COMPARED.length) + keys.length,
     violations,
-    notes: [`keys left, all expiring: ${remaining.join(', ') || 'none'}`, `active after the run: ${resources.join('; ')}`],
+    notes: [`keys left, each expiring by itself:${remaining.length ? `\n      ${remaining.join('\n      ')}` : ' none'}`, `active after the run: ${resources.join('; ')}`],
   };
 }
