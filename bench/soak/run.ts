@@ -11,6 +11,7 @@ import type { AttemptRecord } from './attempt.js';
 import { Browser, type Instance } from './browser.js';
 import { Chaos } from './chaos.js';
 import { checkApprovals } from './checks/approvals.js';
+import { checkCreationRetries } from './checks/creation-retries.js';
 import { checkDenials } from './checks/denials.js';
 import { checkEndings } from './checks/endings.js';
 import { matchPushes, type CheckResult, type Evidence } from './checks/evidence.js';
@@ -185,7 +186,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       ...matchPushes(attempts, truth),
       lives: [0, ...restarts.sort((a, b) => a - b)],
     };
-    const checks = [checkOwnApproval, checkOnePush, checkEndings, checkApprovals, checkStartLimits, checkDenials, checkLeaks].map((check) => check(evidence));
+    const checks = [checkOwnApproval, checkOnePush, checkCreationRetries, checkEndings, checkApprovals, checkStartLimits, checkDenials, checkLeaks].map((check) => check(evidence));
     return {
       summary: summarize(evidence, proxy.stats),
       checks,

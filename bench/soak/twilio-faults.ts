@@ -51,6 +51,12 @@ export function installTwilioFaults(emulator: RunningEmulator, rate: number): vo
   for (const operation of APP_OPERATIONS) for (const rule of rulesFor(operation, rate)) emulator.faults.add(rule);
 }
 
+/** The Retry-After (seconds) a faulted call was answered with: every 429 here asks for one. */
+export function retryAfterOf(call: { fault?: string; status: number }): number | undefined {
+  const rule = EVERY_OPERATION.find(([, kind]) => kind.kind === 'status' && kind.status === call.status);
+  return call.fault === 'status' ? rule?.[1].retryAfterSeconds : undefined;
+}
+
 /** A short name for a faulted call in the report: `429`, `hang`, `processed+drop`, … */
 export function faultLabel(call: { fault?: string; status: number; operation: string }): string | undefined {
   if (call.fault === undefined) return undefined;
