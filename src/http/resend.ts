@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { VerifyPushError } from '../errors.js';
 import { jsonMiddleware, sendJson, type JsonMiddleware } from './json.js';
+import type { OutcomeRecorder } from '../flow/recorder.js';
 import { newOperationId } from '../flow/records.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { VerifyPort } from '../twilio/verify-api.js';
@@ -19,7 +20,9 @@ export interface ResendResult {
 }
 
 export interface ResendDeps<Req extends IncomingMessage> {
-  api: Pick<VerifyPort, 'resendPush'>;
+  api: Pick<VerifyPort, 'resendPush' | 'fetchChallenge'>;
+  /** Records what Twilio says when it turns out the phone answered meanwhile. */
+  recorder: Pick<OutcomeRecorder<unknown>, 'record'>;
   store: ChallengeStore;
   clock: () => number;
   /** The session's own challenge (never one named by the client), or undefined when there is none. */
@@ -44,10 +47,7 @@ export async function resendPendingPush<Req extends IncomingMessage>(deps: Resen
   const { identity, record } = found;
   const now = deps.clock();
   const status = record.status === 'pending' && now >= record.expiresAt ? 'expired' : record.status;
-  if (status !== 'pending') {
-    const [code, message] = NOT_PENDING[status];
-    throw new VerifyPushError(code, message, { status: 409 });
-  }
+  if (status !== 'pending') throw notPending(status);
   const left = record.expiresAt - now;
   const { count } = await deps.store.increment(`resend:${record.challengeSid}`, left, newOperationId());
   if (count > MAX_RESENDS) {
@@ -55,8 +55,39 @@ export async function resendPendingPush<Req extends IncomingMessage>(deps: Resen
       retryAfter: Math.ceil(left / 1000),
     });
   }
-  await deps.api.resendPush(identity, record.challengeSid, record.expiresAt);
+  try {
+    await deps.api.resendPush(identity, record.challengeSid, record.expiresAt);
+  } catch (error) {
+    throw await answeredMeanwhile(deps, identity, record, error);
+  }
   return { sent: true, remaining: MAX_RESENDS - count };
+}
+
+function notPending(status: Exclude<ChallengeRecord['status'], 'pending'>): VerifyPushError {
+  const [code, message] = NOT_PENDING[status];
+  return new VerifyPushError(code, message, { status: 409 });
+}
+
+/** Twilio's answers meaning the phone answered (60322) or the challenge expired (60323) since we last heard. */
+const ANSWERED_CODES: ReadonlySet<number> = new Set([60322, 60323]);
+
+/**
+ * The phone answered while the news was still on its way to us (a lost or late webhook, a poll not yet due):
+ * Twilio refuses to re-send. Ask Twilio what happened, record it as any poll would (a denial counts), and
+ * answer as once the news arrives: 409 with the outcome's code, never a Twilio failure.
+ */
+async function answeredMeanwhile<Req extends IncomingMessage>(
+  deps: ResendDeps<Req>,
+  identity: string,
+  record: ChallengeRecord,
+  error: unknown,
+): Promise<unknown> {
+  const twilioCode = (error as { twilioCode?: unknown } | null)?.twilioCode;
+  if (typeof twilioCode !== 'number' || !ANSWERED_CODES.has(twilioCode)) return error;
+  const challenge = await deps.api.fetchChallenge(identity, record.challengeSid, deps.clock() + 5_000).catch(() => undefined);
+  const now = challenge === undefined ? record : await deps.recorder.record(record, challenge);
+  if (now.status !== 'pending') return notPending(now.status);
+  return notPending(twilioCode === 60323 ? 'expired' : 'completed');
 }
 
 /** The middleware `strategy.resend()` returns. */

@@ -55,6 +55,7 @@ export function eventsEndpoint<User>(parts: StrategyParts<User>, options: Events
 export function resendEndpoint<User>(parts: StrategyParts<User>): ResendMiddleware {
   return createResendHandler<VerifyPushRequest>({
     api: parts.api,
+    recorder: parts.recorder,
     store: parts.store,
     clock: parts.options.clock,
     locate: async (req) => {
