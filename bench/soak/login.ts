@@ -1,7 +1,8 @@
 /**
  * One login, the whole way, as a browser and a phone do it: password, the push started by the login route or
  * the gate, the phone's answer after a while (and "send it again" pressed meanwhile, sometimes), the browser
- * waiting on server-sent events, long-poll or by polling, the completion, the protected page and the logout.
+ * waiting on server-sent events, long-poll or by polling, the completion (sometimes from two tabs at once),
+ * the protected page and the logout.
  * Answers that mean "try again" (an instance down, Redis or Twilio unwell) are tried again until the challenge's
  * expiry plus the grace time; past that the attempt is recorded as stuck.
  */
@@ -37,6 +38,16 @@ function ask(browser: Browser, door: Door): Promise<Reply> {
   return door === 'route' ? browser.send('POST', '/login/push') : browser.send('GET', '/app/secret');
 }
 
+/**
+ * Asks for the outcome once, or from two tabs at once on two instances: a login in either tab is the login
+ * (the other tab's refusal is the race it lost), otherwise the first answer that decides something.
+ */
+async function askOnce(browser: Browser, plan: LoginPlan): Promise<Reply> {
+  if (!plan.twoTabs) return ask(browser, plan.completeVia);
+  const replies = await Promise.all([ask(browser, plan.completeVia), ask(browser, plan.completeVia)]);
+  return replies.find((reply) => reply.status === 200) ?? replies.find((reply) => !isTransient(reply) && reply.status !== 202) ?? replies[0]!;
+}
+
 /** Sends a request again while the answer says "try again", until `untilMs`. */
 async function patiently(untilMs: number, send: () => Promise<Reply>): Promise<Reply> {
   for (;;) {
@@ -65,7 +76,7 @@ async function waitForNews(context: LoginContext, plan: LoginPlan, deadline: num
       if (reply.status === 200 && FINAL_STATES.has(String(reply.body.state))) return { kind: 'final' };
       if (reply.status !== 200) await sleep(RETRY_PAUSE_MS);
     } else {
-      const reply = await ask(browser, plan.completeVia);
+      const reply = await askOnce(browser, plan);
       if (reply.status === 202) await sleep(typeof reply.body.pollAfterMs === 'number' ? reply.body.pollAfterMs : 1000);
       else if (isTransient(reply)) await sleep(RETRY_PAUSE_MS);
       else return { kind: 'reply', reply };
@@ -81,7 +92,7 @@ async function outcome(context: LoginContext, plan: LoginPlan, deadline: number)
     if (waited.kind === 'deadline') return undefined;
     if (waited.kind === 'reply') return waited.reply;
     // A final state: the page goes to the completion, which logs in or says why not.
-    const reply = await patiently(deadline, () => ask(context.browser, plan.completeVia));
+    const reply = await patiently(deadline, () => askOnce(context.browser, plan));
     if (reply.status !== 202 && !isTransient(reply)) return reply;
     if (Date.now() >= deadline) return undefined;
   }

@@ -30,6 +30,8 @@ export interface SoakOptions {
   phone: PhoneMix;
   /** Share of logins whose user presses "send it again" (1 to 4 times: past the allowance of 2 on purpose). */
   resendRate: number;
+  /** Share of logins whose completion is asked from two tabs at once. */
+  twoTabsRate: number;
   expiresInSeconds: number;
   /** How long past its expiry a login may take to end: the strategy's completion grace. */
   graceMs: number;
@@ -55,6 +57,7 @@ export const DEFAULTS: SoakOptions = {
   webhookLateMaxMs: 8000,
   phone: { approve: 0.7, silent: 0.1, deny: 0.1, ignore: 0.1 },
   resendRate: 0.1,
+  twoTabsRate: 0.15,
   expiresInSeconds: 30,
   graceMs: 60_000,
   redisPauseMs: 4000,
@@ -76,6 +79,7 @@ export const USAGE = `npm run soak -- [options]
   --webhook-late <0-1>    share held back up to --webhook-late-ms (default ${DEFAULTS.webhookLateRate}, ${DEFAULTS.webhookLateMaxMs} ms)
   --deny <0-1> --ignore <0-1> --silent <0-1>   the phones' mix; the rest approve (default 0.1 each)
   --resend <0-1>          share of logins pressing "send it again" (default ${DEFAULTS.resendRate})
+  --two-tabs <0-1>        share of logins completed from two tabs at once (default ${DEFAULTS.twoTabsRate})
   --expires <s>           challenge expiry, 30-600 (default ${DEFAULTS.expiresInSeconds})
   --redis-pause-ms <ms>   Redis stopped once this long, 0 for never (default ${DEFAULTS.redisPauseMs})
   --no-redis-restart      do not restart Redis mid-run
@@ -119,6 +123,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions | undefined {
       ignore: { type: 'string' },
       silent: { type: 'string' },
       resend: { type: 'string' },
+      'two-tabs': { type: 'string' },
       expires: { type: 'string' },
       'redis-pause-ms': { type: 'string' },
       'no-redis-restart': { type: 'boolean' },
@@ -144,6 +149,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions | undefined {
     webhookLateMaxMs: whole('webhook-late-ms', values['webhook-late-ms'], DEFAULTS.webhookLateMaxMs, 0, 14_000),
     phone: { approve: 1 - deny - ignore - silent, silent, deny, ignore },
     resendRate: share('resend', values.resend, DEFAULTS.resendRate),
+    twoTabsRate: share('two-tabs', values['two-tabs'], DEFAULTS.twoTabsRate),
     expiresInSeconds: whole('expires', values.expires, DEFAULTS.expiresInSeconds, 30, 600),
     redisPauseMs: whole('redis-pause-ms', values['redis-pause-ms'], DEFAULTS.redisPauseMs, 0, 60_000),
     redisRestart: !values['no-redis-restart'],

@@ -1,8 +1,8 @@
 /**
  * The run's script, drawn from the seed before anything starts: the users (each with an office address shared
  * with one colleague and a home address of their own), and for every login who logs in, from where, how the
- * browser starts, waits and completes, what the phone does and after how long, and how often the user presses
- * "send it again".
+ * browser starts, waits and completes (sometimes from two tabs at once), what the phone does and after how
+ * long, and how often the user presses "send it again".
  */
 import type { SoakOptions } from './options.js';
 import { Prng } from './prng.js';
@@ -37,6 +37,8 @@ export interface LoginPlan {
   phoneDelayMs: number;
   /** "Send it again" presses, 0 to 4 (the allowance is 2). */
   resends: number;
+  /** The completion is asked twice at once (two tabs, or a double click), each on its own instance. */
+  twoTabs: boolean;
   /** The user's pause before this login (after the previous one ended). */
   idleMs: number;
 }
@@ -65,6 +67,7 @@ export function makePlan(options: SoakOptions): SoakPlan {
   const who = root.fork('who');
   const how = root.fork('how');
   const phone = root.fork('phone');
+  const tabs = root.fork('tabs');
   const mix: Record<PhoneAction, number> = { ...options.phone };
   const logins: LoginPlan[] = [];
   for (let index = 0; index < options.logins; index += 1) {
@@ -86,6 +89,7 @@ export function makePlan(options: SoakOptions): SoakPlan {
       phone: phone.weighted(mix),
       phoneDelayMs: phone.int(150, 2500),
       resends: how.chance(options.resendRate) ? how.int(1, 4) : 0,
+      twoTabs: tabs.chance(options.twoTabsRate),
       idleMs: how.int(50, 800),
     });
   }

@@ -7,7 +7,7 @@
  */
 import { MAX_RESENDS } from '../../../src/http/resend.js';
 import { pathChallenge } from '../truth.js';
-import { describe, type CheckResult, type Evidence } from './evidence.js';
+import { creationTime, describe, withTrace, type CheckResult, type Evidence } from './evidence.js';
 
 export function checkOnePush(evidence: Evidence): CheckResult {
   const violations: string[] = [];
@@ -18,7 +18,10 @@ export function checkOnePush(evidence: Evidence): CheckResult {
   for (const stray of evidence.strayPushes) violations.push(`${stray.sid} (${stray.identity.slice(0, 8)}…) was created outside every login attempt of its user`);
   for (const attempt of evidence.attempts) {
     const pushes = evidence.pushes.get(attempt.plan.id) ?? [];
-    if (pushes.length > 1) violations.push(`${describe(attempt)}: ${pushes.length} pushes (${pushes.map((c) => c.sid).join(', ')})`);
+    if (pushes.length > 1) {
+      const when = pushes.map((c) => `${c.sid} at +${creationTime(truth, c) - attempt.startedAt} ms`).join(', ');
+      violations.push(withTrace(`${describe(attempt)}: ${pushes.length} pushes (${when})${attempt.plan.twoTabs ? ', completion from two tabs' : ''}`, attempt));
+    }
     const sent = attempt.resends.filter((reply) => reply.status === 200).length;
     if (sent > MAX_RESENDS) violations.push(`${describe(attempt)}: ${sent} re-sends answered as sent`);
   }

@@ -3,10 +3,11 @@
  * instance reported must belong to a known attempt of the same user, consume a challenge Twilio holds as
  * approved, of that user's identity, carrying the transaction id this browser was given, approved by this
  * login's phone before the login; an approval is consumed once and gives one login. The browser's side
- * agrees: a login it saw was reported, the protected page names its own user, and after logout it refuses.
+ * agrees: a login it saw was reported, the protected page opens (unless a fault intervened) and names its own
+ * user, and after logout it refuses.
  */
 import type { LoginEvent, VerifiedEvent } from '../instance-config.js';
-import { describe, withTrace, type CheckResult, type Evidence } from './evidence.js';
+import { describe, windowsDuring, withTrace, type CheckResult, type Evidence } from './evidence.js';
 
 function countBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, number> {
   const counts = new Map<string, number>();
@@ -70,6 +71,10 @@ export function checkOwnApproval(evidence: Evidence): CheckResult {
       violations.push(withTrace(`${describe(attempt)}: the protected page showed ${String(page.user)}`, attempt));
     }
     if (attempt.afterLogout?.status === 200) violations.push(withTrace(`${describe(attempt)}: still let in after logout`, attempt));
+    // A browser that was logged in sees its page (both tabs' answers kept it logged in), unless a fault intervened.
+    if (attempt.outcome === 'login' && page !== undefined && page.status !== 200 && windowsDuring(evidence, attempt.startedAt, page.at).length === 0) {
+      violations.push(withTrace(`${describe(attempt)}: logged in, then the protected page answered ${page.status} ${page.code ?? ''}`, attempt));
+    }
   }
   const pages = evidence.attempts.filter((attempt) => attempt.page?.status === 200).length;
   const refusedAfterLogout = evidence.attempts.filter((attempt) => attempt.afterLogout !== undefined && attempt.afterLogout.status !== 200).length;
