@@ -455,4 +455,16 @@ export interface ApprovedAction {
 export interface VerifyPushSessionData {
   pending?: PendingMark;
   verified?: VerifiedMark;
+  /** How the session's last push ended (denied, expired…), for its requests already on their way. */
+  ended?: EndedMark;
+}
+
+/** The end of a session's push, as its parallel requests must hear it too. */
+export interface EndedMark {
+  identity: string;
+  purpose: PushPurpose;
+  code: VerifyPushErrorCode;
+  message: string;
+  /** ms since epoch when the end was reported to the session */
+  at: number;
 }

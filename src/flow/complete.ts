@@ -1,6 +1,7 @@
 import type { ResolvedOptions } from '../options.js';
 import { markVerifiedOnLogIn } from '../session/login-hook.js';
-import { clearPending, writeVerified } from '../session/marks.js';
+import { clearPending, endPending, writeVerified } from '../session/marks.js';
+import type { VerifyPushErrorCode } from '../errors.js';
 import { regenerateKeepingData, saveSession } from '../session/regenerate.js';
 import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { ApprovedChallenge, PendingMark, VerifyFunction, VerifyFunctionWithRequest, VerifyPushFailure } from '../types.js';
@@ -62,14 +63,11 @@ export class Completer<User> {
         return { approved: record };
       case 'denied':
         await this.deps.recorder.finishDenial(record, asker);
-        clearPending(req);
-        return { outcome: failure('CHALLENGE_DENIED', 'The sign-in request was denied on your phone.') };
+        return { outcome: this.ended(asker, mark, 'CHALLENGE_DENIED', 'The sign-in request was denied on your phone.') };
       case 'expired':
-        clearPending(req);
-        return { outcome: failure('CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.') };
+        return { outcome: this.ended(asker, mark, 'CHALLENGE_EXPIRED', 'The sign-in request expired. Start again.') };
       case 'superseded':
-        clearPending(req);
-        return { outcome: failure('CHALLENGE_SUPERSEDED', 'A newer sign-in request replaced this one.') };
+        return { outcome: this.ended(asker, mark, 'CHALLENGE_SUPERSEDED', 'A newer sign-in request replaced this one.') };
       case 'completed':
         return { outcome: this.usedUp(asker, record) };
     }
@@ -127,6 +125,13 @@ export class Completer<User> {
     writeVerified(req, { identity, sessionId: req.sessionID ?? '', at: this.deps.options.clock() });
     await saveSession(req);
     return PASS;
+  }
+
+  /** The push ended without an approval: told to this request, and kept for the session's parallel ones. */
+  private ended(asker: Asker<User>, mark: PendingMark, code: VerifyPushErrorCode, message: string): Outcome<User> {
+    const at = this.deps.options.clock();
+    endPending(asker.req, { identity: mark.identity, purpose: mark.purpose ?? 'login', code, message, at });
+    return failure(code, message);
   }
 
   /**

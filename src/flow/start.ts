@@ -1,13 +1,13 @@
 import type { ResolvedOptions } from '../options.js';
 import { regenerateKeepingData, saveSession } from '../session/regenerate.js';
-import { writePending } from '../session/marks.js';
+import { readEnded, writePending } from '../session/marks.js';
 import type { ChallengeStore } from '../stores/types.js';
 import type { VerifyPort } from '../twilio/verify-api.js';
 import type { PendingMark } from '../types.js';
 import { clientIp, sessionTag } from './context.js';
 import { createChallenge, LOGIN, pendingMarkOf, type PushSpec, type StartOrigin } from './create-challenge.js';
 import { addressTag, denialAllowanceUsed, spendStart, startRefused } from './limits.js';
-import { limitFailure, pending, type Outcome } from './outcome.js';
+import { failure, limitFailure, pending, type Outcome } from './outcome.js';
 import { reconcileUnanswered } from './reconcile.js';
 import type { Asker, OutcomeRecorder } from './recorder.js';
 import { withStartLock } from './start-lock.js';
@@ -18,6 +18,13 @@ export interface StarterDeps<User> {
   recorder: OutcomeRecorder<User>;
   options: ResolvedOptions<User>;
 }
+
+/**
+ * How long after a push's end was reported a request of the same session counts as having set out before it
+ * (a page's parallel requests, a second tab's poll), in ms. A person who reads the outcome and asks again takes
+ * longer than this.
+ */
+const PARALLEL_WINDOW_MS = 2_000;
 
 /** How a start ended inside the user's lock: a new push, one this session already started, or a refusal. */
 type Started<User> = { created: PendingMark } | { shared: PendingMark } | { refused: Outcome<User> };
@@ -42,6 +49,10 @@ export class Starter<User> {
    * do the same (see `startLocked`).
    */
   async start(asker: Asker<User>, identity: string, spec: PushSpec = LOGIN): Promise<Outcome<User>> {
+    // A request that set out while the session's push was still waiting, and arrives just after another
+    // request was told how it ended, is told the same: it did not ask for a new push.
+    const ended = readEnded(asker.req, identity, spec.purpose);
+    if (ended && this.deps.options.clock() - ended.at < PARALLEL_WINDOW_MS) return failure(ended.code, ended.message);
     const key = `${identity} ${asker.req.sessionID ?? ''} ${spec.purpose} ${spec.actionDigest ?? ''}`;
     const shared = this.starting.get(key);
     if (shared) {

@@ -1,4 +1,4 @@
-import type { PendingMark, VerifiedMark, VerifyPushRequest, VerifyPushSessionData } from '../types.js';
+import type { EndedMark, PendingMark, PushPurpose, VerifiedMark, VerifyPushRequest, VerifyPushSessionData } from '../types.js';
 
 /** The key under `req.session`. */
 export const SESSION_KEY = 'verifyPush';
@@ -46,12 +46,32 @@ export function writeVerified(req: VerifyPushRequest, verified: VerifiedMark): v
   session[SESSION_KEY] = { verified };
 }
 
+/**
+ * The session's push ended (denied, expired, superseded): the pending mark goes, and the end is kept for a
+ * moment, so a request of the same session already on its way answers the same end instead of starting a new
+ * push the user never asked for (one attempt, one push).
+ */
+export function endPending(req: VerifyPushRequest, ended: EndedMark): void {
+  const session = req.session as SessionWithMarks | undefined;
+  const data = session?.[SESSION_KEY];
+  if (!session || !data) return;
+  delete data.pending;
+  data.ended = ended;
+}
+
+/** The session's last push's end, when it belongs to this identity and push kind. */
+export function readEnded(req: VerifyPushRequest, identity: string, purpose: PushPurpose): EndedMark | undefined {
+  const ended = marksOf(req)?.ended;
+  if (typeof ended !== 'object' || ended === null || ended.identity !== identity || ended.purpose !== purpose) return undefined;
+  return typeof ended.at === 'number' && typeof ended.code === 'string' && typeof ended.message === 'string' ? ended : undefined;
+}
+
 export function clearPending(req: VerifyPushRequest): void {
   const session = req.session as SessionWithMarks | undefined;
   const data = session?.[SESSION_KEY];
   if (!session || !data) return;
   delete data.pending;
-  if (data.verified === undefined) delete session[SESSION_KEY];
+  if (data.verified === undefined && data.ended === undefined) delete session[SESSION_KEY];
 }
 
 /**

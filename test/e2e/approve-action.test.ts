@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, type Agent, type TestApp, useWorld } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, READING_TIME_MS, type Agent, type TestApp, useWorld } from './harness.js';
 
 const world = useWorld();
 
@@ -134,6 +134,7 @@ describe('approving a transaction', () => {
     expect(denied.body.error).toBe('CHALLENGE_DENIED');
     // Still signed in; the next attempt asks the phone again.
     await browser.get('/app/secret').expect(200);
+    world.clock.advance(READING_TIME_MS);
     await browser.post('/payments').send(PAYMENT).expect(202);
     await app.close();
   });

@@ -46,6 +46,13 @@ export class SharedClock {
   }
 }
 
+/**
+ * For a moment after a session's push ends (denied, expired, replaced), the session's requests answer that end:
+ * they may have set out before it, and must not push the phone again. A person reads the answer first, and
+ * takes longer than that moment; tests that ask again at once move the clock past it.
+ */
+export const READING_TIME_MS = 2_000;
+
 export interface AppOptions {
   express?: 4 | 5;
   passport?: '0.6' | '0.7';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, useWorld } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, READING_TIME_MS, useWorld } from './harness.js';
 
 const world = useWorld();
 
@@ -42,6 +42,7 @@ describe('resending the push', () => {
     expect(denied.body).toEqual({ error: 'CHALLENGE_DENIED' });
 
     await agent.post('/login/push').expect(302).expect('Location', '/login/failed');
+    world.clock.advance(READING_TIME_MS);
     await agent.post('/login/push').expect(202);
     world.clock.advance(301_000);
     const expired = await agent.post('/login/push/resend').expect(409);

@@ -10,6 +10,7 @@ import {
   passwordLogin,
   phonePending,
   sessionCookie,
+  READING_TIME_MS,
   VERSION_MATRIX,
   type User,
   useWorld,
@@ -72,7 +73,8 @@ describe.each(VERSION_MATRIX)('challenge binding on Express $express, Passport $
     await world.device.approve({ ...factorRef(world, 'alice'), challengeSid: newer!.sid });
     await world.emulator.webhooksSettled();
     await second.post('/login/push/cb').expect(200);
-    // the first browser must start its own challenge
+    // the first browser must start its own challenge, once its user has read that the old one was replaced
+    world.clock.advance(READING_TIME_MS);
     await first.get('/app/secret').expect(202);
     await app.close();
   });
@@ -213,6 +215,7 @@ describe.each(VERSION_MATRIX)('denial and races on Express $express, Passport $p
     world.clock.advance(2_000);
     const res = await agent.post('/login/push/cb').expect(401);
     expect(res.body.code).toBe('CHALLENGE_DENIED');
+    world.clock.advance(READING_TIME_MS);
     await agent.get('/app/secret').expect(202);
     await app.close();
   });

@@ -1,7 +1,7 @@
 /** SECURITY.md: push fatigue (start limits, one pending per user, denial counting, number matching). */
 import { describe, expect, it } from 'vitest';
 import type { DeniedEvent } from '../../src/types.js';
-import { agentFor, answerOnPhone, apiCalls, factorRef, passwordLogin, phonePending, type User, useWorld } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, factorRef, passwordLogin, phonePending, READING_TIME_MS, type User, useWorld } from './harness.js';
 
 const world = useWorld();
 
@@ -84,6 +84,7 @@ describe('push fatigue', () => {
       expect(events).toHaveLength(i + 1);
       const denied = await agent.post('/login/push/cb').expect(401);
       expect(denied.body.code).toBe('CHALLENGE_DENIED');
+      world.clock.advance(READING_TIME_MS);
     }
     expect(events.map((e) => [e.identity, e.count, e.limit, e.user])).toEqual([
       [alice, 1, 2, undefined],
@@ -108,6 +109,7 @@ describe('push fatigue', () => {
     await answerOnPhone(world, 'bob', 'deny');
     world.clock.advance(2_500);
     await agent.post('/login/push/cb').expect(401);
+    world.clock.advance(READING_TIME_MS);
     await agent.post('/login/push/cb').expect(202);
     expect(events).toEqual([{ identity: world.identities.get('bob'), count: 1, limit: 3, user: expect.objectContaining({ name: 'bob' }), hasReq: true }]);
     await app.close();

@@ -392,6 +392,7 @@ describe('authenticate: checking a pending challenge', () => {
       h.api.answer(h.api.lastChallengeSid(), 'denied');
       h.clock.advance(2_000);
       expect((await runStrategy(h.strategy, nextRequest(req))).action).toBe('fail');
+      h.clock.advance(2_000); // the user reads the denial before asking again
     }
     const created = h.api.created.length;
     const run = await runStrategy(h.strategy, nextRequest(req));
