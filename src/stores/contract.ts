@@ -67,6 +67,21 @@ function uniqueKey(prefix: string): string {
   return `${prefix}:${randomBytes(8).toString('hex')}`;
 }
 
+/** Runs `body` with a listener on the challenge that keeps what it hears; unsubscribes afterwards, pass or fail. */
+async function listening(
+  store: ChallengeStore,
+  challengeSid: string,
+  body: (seen: ChallengeRecord[]) => Promise<void>,
+): Promise<void> {
+  const seen: ChallengeRecord[] = [];
+  const unsubscribe = await store.subscribe(challengeSid, (changed) => seen.push(changed));
+  try {
+    await body(seen);
+  } finally {
+    unsubscribe();
+  }
+}
+
 /** Wait until `check` passes: notifications may be delivered asynchronously by network stores. */
 async function eventually(check: () => void, attempts = 400): Promise<void> {
   for (let i = 0; ; i += 1) {
@@ -404,14 +419,10 @@ const CHECKS: Array<[group: string, name: string, body: Body]> = [
     'resolves once live: a write right after it is heard',
     async (store, harness) => {
       const record = pendingRecord(harness);
-      const seen: ChallengeRecord[] = [];
-      const unsubscribe = await store.subscribe(record.challengeSid, (changed) => seen.push(changed));
-      try {
+      await listening(store, record.challengeSid, async (seen) => {
         await store.set(record, TTL);
         await eventually(() => assert.deepEqual(seen, [record]));
-      } finally {
-        unsubscribe();
-      }
+      });
     },
   ],
   [
@@ -419,16 +430,12 @@ const CHECKS: Array<[group: string, name: string, body: Body]> = [
     'tells subscribers of set and successful compareAndSet, with the new record',
     async (store, harness) => {
       const record = pendingRecord(harness);
-      const seen: ChallengeRecord[] = [];
-      const unsubscribe = await store.subscribe(record.challengeSid, (changed) => seen.push(changed));
-      try {
+      await listening(store, record.challengeSid, async (seen) => {
         await store.set(record, TTL);
         const approved = moved(record, 'approved', harness.now());
         await store.compareAndSet(record.challengeSid, 'pending', approved, TTL);
         await eventually(() => assert.deepEqual(seen, [record, approved]));
-      } finally {
-        unsubscribe();
-      }
+      });
     },
   ],
   [
@@ -437,9 +444,7 @@ const CHECKS: Array<[group: string, name: string, body: Body]> = [
     async (store, harness) => {
       const record = pendingRecord(harness);
       const other = pendingRecord(harness);
-      const seen: ChallengeRecord[] = [];
-      const unsubscribe = await store.subscribe(record.challengeSid, (changed) => seen.push(changed));
-      try {
+      await listening(store, record.challengeSid, async (seen) => {
         await store.set(record, TTL);
         await store.set(other, TTL);
         await store.compareAndSet(record.challengeSid, 'approved', moved(record, 'completed', harness.now()), TTL);
@@ -448,9 +453,7 @@ const CHECKS: Array<[group: string, name: string, body: Body]> = [
         await store.set(marker, TTL);
         await eventually(() => assert.deepEqual(seen.at(-1), marker));
         assert.deepEqual(seen, [record, marker]);
-      } finally {
-        unsubscribe();
-      }
+      });
     },
   ],
   [
@@ -459,10 +462,8 @@ const CHECKS: Array<[group: string, name: string, body: Body]> = [
     async (store, harness) => {
       const record = pendingRecord(harness);
       const stopped: ChallengeRecord[] = [];
-      const kept: ChallengeRecord[] = [];
       const unsubscribe = await store.subscribe(record.challengeSid, (changed) => stopped.push(changed));
-      const unsubscribeKept = await store.subscribe(record.challengeSid, (changed) => kept.push(changed));
-      try {
+      await listening(store, record.challengeSid, async (kept) => {
         await store.set(record, TTL);
         await eventually(() => assert.equal(stopped.length, 1));
         unsubscribe();
@@ -471,9 +472,7 @@ const CHECKS: Array<[group: string, name: string, body: Body]> = [
         await store.compareAndSet(record.challengeSid, 'pending', approved, TTL);
         await eventually(() => assert.deepEqual(kept, [record, approved]));
         assert.deepEqual(stopped, [record]);
-      } finally {
-        unsubscribeKept();
-      }
+      });
     },
   ],
   [
