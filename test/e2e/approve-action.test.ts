@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, READING_TIME_MS, type Agent, type TestApp, useWorld } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, READING_TIME_MS, type Agent, type TestApp, useWorld, signedIn } from './harness.js';
 
 const world = useWorld();
 
@@ -38,21 +38,14 @@ async function appWithPayments(): Promise<TestApp> {
   });
 }
 
-async function signedIn(app: TestApp, username = 'alice', ip?: string): Promise<Agent> {
-  const agent = agentFor(app, ip);
-  await passwordLogin(agent, username);
-  await agent.post('/login/push').expect(202);
-  await answerOnPhone(world, username, 'approve');
-  await agent.post('/login/push').expect(200);
-  return agent;
-}
+const signIn = (app: TestApp, username = 'alice', ip?: string): Promise<Agent> => signedIn(world, app, username, ip);
 
 const PAYMENT: Payment = { amount: '120.00', payee: 'ACME Ltd' };
 
 describe('approving a transaction', () => {
   it('shows the action on the phone, answers pending until approved, then lets exactly that request through, once', async () => {
     const app = await appWithPayments();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     world.emulator.clearCalls();
     const pending = await browser.post('/payments').send(PAYMENT).expect(202);
     expect(pending.body).toMatchObject({
@@ -94,7 +87,7 @@ describe('approving a transaction', () => {
 
   it('an approval for one amount never pays another: a changed amount or payee needs its own approval', async () => {
     const app = await appWithPayments();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     await browser.post('/payments').send(PAYMENT).expect(202);
     await answerOnPhone(world, 'alice', 'approve');
     world.emulator.clearCalls();
@@ -108,8 +101,8 @@ describe('approving a transaction', () => {
 
   it('an approval belongs to the session that asked: another session of the same user cannot use it', async () => {
     const app = await appWithPayments();
-    const owner = await signedIn(app, 'alice', '203.0.113.21');
-    const other = await signedIn(app, 'alice', '203.0.113.22');
+    const owner = await signIn(app, 'alice', '203.0.113.21');
+    const other = await signIn(app, 'alice', '203.0.113.22');
     await owner.post('/payments').send(PAYMENT).expect(202);
     await answerOnPhone(world, 'alice', 'approve');
     // The other session asks for the same payment: it gets its own push, not the owner's approval.
@@ -127,7 +120,7 @@ describe('approving a transaction', () => {
     expect(refused.body.error).toBe('SECOND_FACTOR_REQUIRED');
     expect(apiCalls(world)).toBe(0);
 
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     await browser.post('/payments').send(PAYMENT).expect(202);
     await answerOnPhone(world, 'alice', 'deny');
     const denied = await browser.post('/payments').send(PAYMENT).expect(401);
@@ -141,7 +134,7 @@ describe('approving a transaction', () => {
 
   it('refuses an action the phone cannot show (over-long details) with a clear error before any push', async () => {
     const app = await appWithPayments();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     world.emulator.clearCalls();
     const refused = await browser.post('/payments').send({ ...PAYMENT, payee: 'x'.repeat(300) }).expect(400);
     expect(refused.body.error).toBe('DETAILS_TOO_LONG');

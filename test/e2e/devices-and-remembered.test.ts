@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeviceChangeEvent, VerifyPushAuthenticateOptions } from '../../src/types.js';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, type Agent, type TestApp, type User, useWorld } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, type Agent, type TestApp, type User, useWorld, signedIn } from './harness.js';
 
 const world = useWorld();
 const FRESH: VerifyPushAuthenticateOptions = { gate: true, maxAge: 300, message: 'Approve changing your devices?' };
@@ -36,19 +36,12 @@ async function appWithDevices(): Promise<{ app: TestApp; changes: Change[] }> {
   return { app, changes };
 }
 
-async function signedIn(app: TestApp, username = 'bob'): Promise<Agent> {
-  const agent = agentFor(app);
-  await passwordLogin(agent, username);
-  await agent.post('/login/push').expect(202);
-  await answerOnPhone(world, username, 'approve');
-  await agent.post('/login/push').expect(200);
-  return agent;
-}
+const signIn = (app: TestApp, username = 'bob'): Promise<Agent> => signedIn(world, app, username);
 
 describe('devices change only with a fresh approval', () => {
   it('an old verified cookie cannot mint an enrolment token or delete a device; a fresh push lets it', async () => {
     const { app, changes } = await appWithDevices();
-    const stolen = await signedIn(app);
+    const stolen = await signIn(app);
     world.clock.advance(6 * 60 * 60_000);
     world.emulator.clearCalls();
     const token = await stolen.post('/unguarded/devices/token').expect(403);
@@ -70,7 +63,7 @@ describe('devices change only with a fresh approval', () => {
 
   it('tells the app once of a device added (Twilio factor.verified) and once of one removed', async () => {
     const { app, changes } = await appWithDevices();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     const { body } = await browser.post('/devices/token').expect(200);
     const phone = world.emulator.device();
     const identity = world.identities.get('bob')!;

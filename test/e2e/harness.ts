@@ -332,6 +332,16 @@ export async function passwordLogin(agent: Agent, username: string, keep = false
   return (res.body as { sessionID: string }).sessionID;
 }
 
+/** Password, push approved on the phone, logged in: a fully signed-in browser (from `ip`, if given). */
+export async function signedIn(world: World, app: TestApp, username: string, ip?: string): Promise<Agent> {
+  const agent = agentFor(app, ip);
+  await passwordLogin(agent, username);
+  await agent.post('/login/push').expect(202);
+  await answerOnPhone(world, username, 'approve');
+  await agent.post('/login/push').expect(200);
+  return agent;
+}
+
 /** The user's pending challenge as their phone lists it (newest first). */
 export async function phonePending(world: World, username: string) {
   const identity = world.identities.get(username)!;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApprovedChallenge, VerifyDone, VerifyPushAuthenticateOptions } from '../../src/types.js';
-import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, type Agent, type AppOptions, type TestApp, type User, useWorld } from './harness.js';
+import { agentFor, answerOnPhone, apiCalls, passwordLogin, phonePending, type Agent, type AppOptions, type TestApp, type User, useWorld, signedIn } from './harness.js';
 
 const world = useWorld();
 
@@ -37,20 +37,12 @@ async function appWithStepUp(options: AppOptions = {}): Promise<{ app: TestApp; 
   return { app, logins };
 }
 
-/** Password, push approved on the phone, logged in: a fully signed-in browser. */
-async function signedIn(app: TestApp, username = 'alice'): Promise<Agent> {
-  const agent = agentFor(app);
-  await passwordLogin(agent, username);
-  await agent.post('/login/push').expect(202);
-  await answerOnPhone(world, username, 'approve');
-  await agent.post('/login/push').expect(200);
-  return agent;
-}
+const signIn = (app: TestApp, username = 'alice'): Promise<Agent> => signedIn(world, app, username);
 
 describe('step-up by age', () => {
   it('lets a recent approval through, and asks an older one for a new push whose approval lets the same request through', async () => {
     const { app, logins } = await appWithStepUp();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     expect(logins.count).toBe(1);
     const fresh = await browser.get('/settings/email').expect(200);
     const signedInAt = (await browser.get('/whoami').expect(200)).body.verifyPush.verified.at as number;
@@ -95,7 +87,7 @@ describe('step-up by age', () => {
 
   it('sends a browser to the waiting page, which learns where to go back', async () => {
     const { app } = await appWithStepUp();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     world.clock.advance(301_000);
     const redirect = await browser.get('/settings/email').set('Accept', 'text/html').expect(303);
     expect(redirect.headers.location).toBe('/login/push/wait');
@@ -106,7 +98,7 @@ describe('step-up by age', () => {
 
   it('a denied step-up refuses the page but leaves the session signed in', async () => {
     const { app } = await appWithStepUp();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     world.clock.advance(301_000);
     await browser.get('/settings/email').expect(202);
     await answerOnPhone(world, 'alice', 'deny');
@@ -118,7 +110,7 @@ describe('step-up by age', () => {
 
   it('logging in again on the login route does not freshen the session', async () => {
     const { app } = await appWithStepUp();
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     world.clock.advance(301_000);
     await browser.post('/login/push').expect(200);
     await browser.get('/settings/email').expect(202);
@@ -127,7 +119,7 @@ describe('step-up by age', () => {
 
   it('maxAgeSeconds bounds how long any approval counts: after it, the gate pushes for a new login', async () => {
     const { app, logins } = await appWithStepUp({ strategy: { maxAgeSeconds: 3600 } });
-    const browser = await signedIn(app);
+    const browser = await signIn(app);
     world.clock.advance(3_500_000);
     await browser.get('/app/secret').expect(200);
     world.clock.advance(200_000);
