@@ -200,17 +200,23 @@ describe('events endpoint with a webhook that never arrives', () => {
     expect(fetches).toBeLessThanOrEqual(Math.floor((Date.now() - startedAt) / FALLBACK_MS));
   }
 
-  it('a page on server-sent events only is told of the approval within the fallback interval, and the login completes', async () => {
+  /** Alice's browser with a push pending, Twilio's calls so far forgotten, and the first `dropped` webhooks lost. */
+  async function pendingWhileWebhooksAreLost(dropped: number) {
     app = await startStrategyApp({ webhook: true, strategy: { webhookFallbackPollMs: FALLBACK_MS } });
     const phone = await app.enrol('alice');
     const browser = new Browser(app.url);
     const startedAt = Date.now();
     await browser.startPush('alice');
     app.emulator.clearCalls();
+    app.emulator.faults.webhooks({ drop: dropped });
+    return { app, phone, browser, startedAt };
+  }
+
+  it('a page on server-sent events only is told of the approval within the fallback interval, and the login completes', async () => {
+    const { app, phone, browser, startedAt } = await pendingWhileWebhooksAreLost(10);
     const stream = await openSse(`${app.url}/events`, { cookie: browser.cookieHeader });
     expect(await eventData(stream, 0)).toMatchObject({ state: 'pending' });
 
-    app.emulator.faults.webhooks({ drop: 10 });
     await phone.approve(await onlyPending(phone));
     await app.emulator.webhooksSettled();
     expect(app.emulator.deliveries().map((delivery) => delivery.outcome)).toEqual(['dropped']);
@@ -224,13 +230,7 @@ describe('events endpoint with a webhook that never arrives', () => {
   });
 
   it('a page on long-poll only is told of the approval within the fallback interval, and the login completes', async () => {
-    app = await startStrategyApp({ webhook: true, strategy: { webhookFallbackPollMs: FALLBACK_MS } });
-    const phone = await app.enrol('alice');
-    const browser = new Browser(app.url);
-    const startedAt = Date.now();
-    await browser.startPush('alice');
-    app.emulator.clearCalls();
-    app.emulator.faults.webhooks({ drop: 10 });
+    const { app, phone, browser, startedAt } = await pendingWhileWebhooksAreLost(10);
 
     const answer = browser.request('/events', { accept: 'application/json' });
     await vi.waitFor(() => expect(app?.store.stats().listeners).toBe(1));
@@ -243,13 +243,7 @@ describe('events endpoint with a webhook that never arrives', () => {
   });
 
   it('many open pages of one session share one Twilio fetch per interval', async () => {
-    app = await startStrategyApp({ webhook: true, strategy: { webhookFallbackPollMs: FALLBACK_MS } });
-    const phone = await app.enrol('alice');
-    const browser = new Browser(app.url);
-    const startedAt = Date.now();
-    await browser.startPush('alice');
-    app.emulator.clearCalls();
-    app.emulator.faults.webhooks({ drop: 10 });
+    const { app, phone, browser, startedAt } = await pendingWhileWebhooksAreLost(10);
     const streams = await Promise.all(Array.from({ length: 5 }, () => openSse(`${app!.url}/events`, { cookie: browser.cookieHeader })));
     await Promise.all(streams.map((stream) => eventData(stream, 0)));
     await new Promise((resolve) => setTimeout(resolve, FALLBACK_MS * 2));
