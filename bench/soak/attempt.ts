@@ -21,6 +21,8 @@ export interface AttemptRecord {
   password: StepReply;
   /** The answer that started the push (route or gate), when the password step passed. */
   start: (StepReply & { via: Door }) | undefined;
+  /** Each tab's answer to the start, when two tabs started it at once. */
+  tabStarts: StepReply[];
   /** From the pending answer: the challenge this session waits for. */
   pending: { transactionId: string; expiresAt: number } | undefined;
   phone: PhoneAnswer | undefined;

@@ -1,8 +1,8 @@
 /**
  * One login, the whole way, as a browser and a phone do it: password, the push started by the login route or
  * the gate, the phone's answer after a while (and "send it again" pressed meanwhile, sometimes), the browser
- * waiting on server-sent events, long-poll or by polling, the completion (sometimes from two tabs at once),
- * the protected page and the logout.
+ * waiting on server-sent events, long-poll or by polling, the completion, the protected page and the logout.
+ * Some logins start and complete from two tabs at once.
  * Answers that mean "try again" (an instance down, Redis or Twilio unwell) are tried again until the challenge's
  * expiry plus the grace time; past that the attempt is recorded as stuck.
  */
@@ -46,6 +46,17 @@ async function askOnce(browser: Browser, plan: LoginPlan): Promise<Reply> {
   if (!plan.twoTabs) return ask(browser, plan.completeVia);
   const replies = await Promise.all([ask(browser, plan.completeVia), ask(browser, plan.completeVia)]);
   return replies.find((reply) => reply.status === 200) ?? replies.find((reply) => !isTransient(reply) && reply.status !== 202) ?? replies[0]!;
+}
+
+/**
+ * Starts the push, from two tabs at once when the plan says so (they must share one push): the pending answer
+ * if either tab got one, otherwise the first that decides something. Each tab's answer is kept.
+ */
+async function startPush(browser: Browser, plan: LoginPlan, tabs: StepReply[]): Promise<Reply> {
+  if (!plan.twoTabs) return ask(browser, plan.startVia);
+  const replies = await Promise.all([ask(browser, plan.startVia), ask(browser, plan.startVia)]);
+  tabs.push(...replies.map(step));
+  return replies.find((reply) => reply.status === 202) ?? replies.find((reply) => !isTransient(reply)) ?? replies[0]!;
 }
 
 /** Sends a request again while the answer says "try again", until `untilMs`. */
@@ -116,6 +127,7 @@ export async function runLogin(context: LoginContext, plan: LoginPlan): Promise<
     endedAt: 0,
     password: { status: 0, code: undefined, message: undefined, instance: '', at: 0 },
     start: undefined,
+    tabStarts: [],
     pending: undefined,
     phone: undefined,
     resends: [],
@@ -139,7 +151,7 @@ export async function runLogin(context: LoginContext, plan: LoginPlan): Promise<
   record.password = step(password);
   if (password.status !== 200) return end('failure', password);
 
-  const started = await ask(browser, plan.startVia);
+  const started = await startPush(browser, plan, record.tabStarts);
   record.start = { ...step(started), via: plan.startVia };
   if (started.status === 200) return afterLogin(context, end('login', started));
   if (started.status !== 202) return end('failure', started);

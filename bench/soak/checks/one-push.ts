@@ -2,8 +2,9 @@
  * At most one push per login attempt, and no re-send beyond the allowance. From Twilio's side: no two
  * challenges carry one transaction id (a creation repeated after a lost answer would), every challenge was
  * created during a login attempt of its user, no attempt created more than one, and no challenge got more
- * than two re-sends (Twilio's three notifications, the first included). From the browser's side: no more than
- * two "send it again" presses of one login were answered as sent.
+ * than two re-sends (Twilio's three notifications, the first included). From the browser's side: two tabs
+ * starting at once share the one push (neither is refused by a limit while the other pushes), and no more
+ * than two "send it again" presses of one login were answered as sent.
  */
 import { MAX_RESENDS } from '../../../src/http/resend.js';
 import { pathChallenge } from '../truth.js';
@@ -21,6 +22,12 @@ export function checkOnePush(evidence: Evidence): CheckResult {
     if (pushes.length > 1) {
       const when = pushes.map((c) => `${c.sid} at +${creationTime(truth, c) - attempt.startedAt} ms`).join(', ');
       violations.push(withTrace(`${describe(attempt)}: ${pushes.length} pushes (${when})${attempt.plan.twoTabs ? ', completion from two tabs' : ''}`, attempt));
+    }
+    // Two tabs starting at once share one push: neither is refused by a limit while the other pushes.
+    const tabs = attempt.tabStarts;
+    if (tabs.some((reply) => reply.status === 202) && tabs.some((reply) => reply.code === 'RATE_LIMITED')) {
+      const refused = tabs.find((reply) => reply.code === 'RATE_LIMITED')!;
+      violations.push(withTrace(`${describe(attempt)}: one tab was refused "${refused.message}" while the other tab's start pushed`, attempt));
     }
     const sent = attempt.resends.filter((reply) => reply.status === 200).length;
     if (sent > MAX_RESENDS) violations.push(`${describe(attempt)}: ${sent} re-sends answered as sent`);
