@@ -8,11 +8,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser, type Answer } from './browser.js';
-import { startDeployment, type Deployment } from './asks-again-deployment.js';
+import { startCluster, type Cluster } from './cluster.js';
 
 const enabled = redisAvailable();
 let redis: RunningRedis | undefined;
-let deployment: Deployment | undefined;
+let deployment: Cluster | undefined;
 
 beforeAll(async () => {
   if (enabled) redis = await startRedis();
@@ -25,8 +25,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function deploy(): Promise<Deployment> {
-  deployment = await startDeployment(redis!);
+async function deploy(): Promise<Cluster> {
+  deployment = await startCluster({ redis: redis!, asksAgainRoutes: true });
   return deployment;
 }
 
@@ -52,10 +52,10 @@ class RememberingBrowser extends Browser {
 }
 
 /** Password on A, push started on B, approved on the phone (webhook to A), login completed on C. */
-async function signIn(d: Deployment, browser: Browser, username = 'alice'): Promise<void> {
+async function signIn(d: Cluster, browser: Browser, username = 'alice'): Promise<void> {
   await browser.password(d.A, username);
   expect((await browser.post(d.B, '/login/push')).status).toBe(202);
-  await d.approve(username);
+  await d.phone.approve(username);
   const done = await browser.post(d.C, '/login/push');
   expect(done.status, JSON.stringify(done.body)).toBe(200);
 }
@@ -77,7 +77,7 @@ describe.skipIf(!enabled)('step-up across instances', () => {
     const asked = await browser.get(d.A, '/settings/email');
     expect(asked.status).toBe(202);
     expect(asked.body).toMatchObject({ code: 'CHALLENGE_PENDING', purpose: 'step-up', returnTo: '/settings/email', message: 'Approve changing your e-mail address?' });
-    expect((await d.pending('alice'))[0]?.details.message).toBe('Approve changing your e-mail address?');
+    expect((await d.phone.pending('alice'))[0]?.details.message).toBe('Approve changing your e-mail address?');
     // Another instance sees the same push: pending, what for, and the page to go back to.
     expect((await browser.get(d.C, '/login/push/status')).body).toMatchObject({ state: 'pending', purpose: 'step-up', returnTo: '/settings/email' });
     // Meanwhile the session is still signed in for pages that ask for no recent approval, on any instance.
@@ -85,7 +85,7 @@ describe.skipIf(!enabled)('step-up across instances', () => {
 
     // A waiting page held by B (another process) is told of the approval the webhook brought to A.
     const told = browser.get(d.B, '/login/push/events');
-    await d.approve('alice');
+    await d.phone.approve('alice');
     expect((await told).body).toMatchObject({ state: 'approved', purpose: 'step-up', returnTo: '/settings/email' });
 
     const through = await browser.get(d.B, '/settings/email');
@@ -116,7 +116,7 @@ describe.skipIf(!enabled)('a transaction approved through the webhook on A', () 
     expect(d.apiCalls('createChallenge')).toBe(created + 1);
 
     d.emulator.clearCalls();
-    const approved = await d.approve('alice');
+    const approved = await d.phone.approve('alice');
     expect(d.emulator.deliveries().filter((delivery) => delivery.params.challenge_sid === approved).map((delivery) => delivery.url)).toEqual([
       `${d.A.url}/twilio/verify`,
     ]);
@@ -125,7 +125,7 @@ describe.skipIf(!enabled)('a transaction approved through the webhook on A', () 
     expect(paid.body).toEqual({ paid: true, instance: 'C', challengeSid: approved });
     // Used once: the same request again, anywhere, asks the phone again.
     expect((await browser.post(d.A, '/payments', PAYMENT)).status).toBe(202);
-    await d.approve('alice');
+    await d.phone.approve('alice');
     // Approved for 120.00: asking B for 9999.00 is another action, pushed anew, and pays nothing.
     const changed = await browser.post(d.B, '/payments', { ...PAYMENT, amount: '9999.00' });
     expect(changed.status).toBe(202);
@@ -140,7 +140,7 @@ describe.skipIf(!enabled)('a transaction approved through the webhook on A', () 
     const browser = new Browser();
     await signIn(d, browser, 'bob');
     expect((await browser.post(d.A, '/payments', PAYMENT)).status).toBe(202);
-    const approved = await d.approve('bob');
+    const approved = await d.phone.approve('bob');
     const created = d.apiCalls('createChallenge');
 
     const instances = [d.A, d.B, d.C];
@@ -167,11 +167,11 @@ describe.skipIf(!enabled)('a transaction approved through the webhook on A', () 
 
 describe.skipIf(!enabled)('remembered browsers across instances', () => {
   /** Signed in with the push approved and "remember this browser" ticked: the browser gets its cookie. */
-  async function remembered(d: Deployment, ip: string): Promise<RememberingBrowser> {
+  async function remembered(d: Cluster, ip: string): Promise<RememberingBrowser> {
     const browser = new RememberingBrowser(ip);
     await browser.password(d.A, 'alice');
     expect((await browser.post(d.B, '/login/push')).status).toBe(202);
-    await d.approve('alice');
+    await d.phone.approve('alice');
     browser.tickRemember = true;
     expect((await browser.post(d.C, '/login/push')).status).toBe(200);
     browser.tickRemember = false;

@@ -3,6 +3,8 @@
  * process, B in a child process of its own. They share one redis-server (sessions through connect-redis,
  * challenges in RedisChallengeStore, under one key prefix per deployment) and one Verify Push emulator. The
  * Verify service's webhook goes to A only; B and C are web nodes that expect webhooks to arrive elsewhere.
+ * With `asksAgainRoutes` every instance also serves the routes that ask the phone again after the login (step-up,
+ * payments, remembered browsers; asks-again-routes.ts), whose revocation counters live in the same Redis.
  *
  * Each deployment has its own emulator, service, phones and key prefix, so tests never see each other's state.
  */
@@ -15,7 +17,9 @@ function adminClient(url: string) {
 export type AdminClient = ReturnType<typeof adminClient>;
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../../src/testing/index.js';
 import { VerifyPushStrategy } from '../../src/passport/strategy.js';
+import type { ChallengeJson } from '../../src/testing/types.js';
 import type { RunningRedis } from '../helpers/redis-server.js';
+import type { PaidEvent } from './asks-again-routes.js';
 import { startChildInstance, type ChildInstance } from './instance-child.js';
 import {
   CLUSTER_USERS,
@@ -58,6 +62,8 @@ export interface Cluster {
   logins: LoginEvent[];
   /** Every `onDenied` of every instance, the child's included once `sync()` resolved. */
   denials: DeniedReport[];
+  /** Every payment made on any instance (with `asksAgainRoutes`), the child's included once `sync()` resolved. */
+  payments: PaidEvent[];
   sync(): Promise<void>;
   now(): number;
   /** Lets time pass on the emulator and every instance (the child process included). */
@@ -77,7 +83,7 @@ export interface Cluster {
 
 export interface Phone {
   /** The user's pending challenges as the phone lists them, newest first. */
-  pending(username: string): Promise<Array<{ sid: string }>>;
+  pending(username: string): Promise<ChallengeJson[]>;
   /** Answers the user's newest pending challenge (or `challengeSid`); resolves once webhooks were delivered. */
   approve(username: string, challengeSid?: string): Promise<string>;
   deny(username: string, challengeSid?: string): Promise<string>;
@@ -108,6 +114,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   for (const name of options.proxied ?? []) proxies[name] = await startRedisProxy({ port: options.redis.port });
   const logins: LoginEvent[] = [];
   const denials: DeniedReport[] = [];
+  const payments: PaidEvent[] = [];
   const afterSession = new Map<InstanceName, () => void>();
   const { redis, proxied: _proxied, ...deployment } = options;
   const configOf = (name: InstanceName): InstanceConfig => ({
@@ -124,6 +131,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     clock: clock.now,
     onLogin: (event: LoginEvent) => logins.push(event),
     onDenied: (event: DeniedReport) => denials.push(event),
+    onPaid: (event: PaidEvent) => payments.push(event),
     afterSession: () => {
       const action = afterSession.get(name);
       afterSession.delete(name);
@@ -168,6 +176,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     admin,
     logins,
     denials,
+    payments,
     sync: () => B.sync(),
     now: clock.now,
     async advance(ms) {

@@ -1,9 +1,11 @@
 /**
  * One app instance of a deployment on Redis, as a user would build it: its own node-redis client serving both
  * express-session (through connect-redis) and the RedisChallengeStore, Passport with a password stub, and the
- * strategy mounted as a login route, a gate, the resend and events endpoints and (on one instance only) the
- * webhook. The same function builds the instances that run inside the test process and the one that runs in a
- * child process (instance-process.ts), so everything it is given in `InstanceConfig` is plain JSON.
+ * strategy mounted as a login route, a gate, the resend, status and events endpoints, a logout and (on one
+ * instance only) the webhook; when the deployment asks for them, also the routes that ask the phone again
+ * (asks-again-routes.ts) and "remember this browser" on the login route. The same function builds the
+ * instances that run inside the test process and the one that runs in a child process (instance-process.ts),
+ * so everything it is given in `InstanceConfig` is plain JSON.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,13 +13,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session from 'express-session';
 import { Passport } from 'passport';
 import { RedisStore } from 'connect-redis';
-import { createClient } from 'redis';
 import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { isVerifyPushError } from '../../src/errors.js';
 import { RedisChallengeStore } from '../../src/stores/redis/index.js';
 import { emulatorClient } from '../../src/testing/index.js';
 import type { EventsOptions } from '../../src/http/events.js';
 import type { RateLimitOptions, VerifyPushAuthenticateOptions } from '../../src/types.js';
+import { mountAsksAgainRoutes, REMEMBER_BROWSER, REMEMBER_IF_ASKED, type PaidEvent } from './asks-again-routes.js';
+import { redisClientFor } from './instance-redis-client.js';
 
 export interface ClusterUser {
   id: string;
@@ -38,6 +41,11 @@ export interface DeploymentOptions {
   events?: EventsOptions;
   /** The store's deadline for one operation. */
   operationTimeoutMs?: number;
+  /**
+   * Also mount the routes that ask the phone again after the login (step-up by age, a payment behind
+   * transaction approval, sign out everywhere) and remember browsers whose login asked for it.
+   */
+  asksAgainRoutes?: boolean;
 }
 
 export interface InstanceConfig {
@@ -67,11 +75,17 @@ export interface DeniedReport {
   limit: number;
 }
 
-export interface InstanceHooks {
-  /** The deployment's clock (the emulator's too), so tests can let time pass on every instance at once. */
-  clock: () => number;
+/** What an instance tells the test as it happens (a child process too, in its JSON lines). */
+export interface InstanceReports {
   onLogin(event: LoginEvent): void;
   onDenied(event: DeniedReport): void;
+  /** A payment made (on deployments with `asksAgainRoutes`). */
+  onPaid(event: PaidEvent): void;
+}
+
+export interface InstanceHooks extends InstanceReports {
+  /** The deployment's clock (the emulator's too), so tests can let time pass on every instance at once. */
+  clock: () => number;
   /**
    * Runs after the session was loaded and before the strategy (in-process instances only): lets a test break
    * Redis in the middle of a request whose session it already has.
@@ -83,28 +97,6 @@ export interface RunningInstance {
   name: string;
   url: string;
   close(): Promise<void>;
-}
-
-/**
- * Client options that make every Redis call of the app fail fast against a hung server, sessions included.
- * node-redis 6's command timeout (`commandOptions.timeout`) only bounds the wait before a command is written,
- * not the wait for its reply, so a written command waits forever on a hung server. What bounds that wait is
- * `socketTimeout`, which closes a socket that has been silent (nothing read or written) that long and rejects
- * its pending commands; then the reconnect strategy must keep reconnecting (node-redis's default gives up
- * after a socket timeout). `pingInterval` keeps a healthy but idle connection, the store's subscriber
- * included, from being closed as silent. No offline queue: a command sent while reconnecting fails at once.
- */
-function redisClientFor(url: string) {
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    pingInterval: 300,
-    socket: {
-      connectTimeout: 1000,
-      socketTimeout: 1000,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
-    },
-  });
 }
 
 /** An error of the session store (connect-redis), told apart so the app answers it as "try again later". */
@@ -144,6 +136,7 @@ export async function startInstance(config: InstanceConfig, hooks: InstanceHooks
       appName: 'Cluster App',
       clock: hooks.clock,
       store,
+      ...(deployment.asksAgainRoutes ? { rememberBrowser: REMEMBER_BROWSER } : {}),
       ...(config.webhook ? {} : { expectWebhooks: true }),
       ...(deployment.limits === undefined ? {} : { limits: deployment.limits }),
       ...(deployment.pollIntervalMs === undefined ? {} : { pollIntervalMs: deployment.pollIntervalMs }),
@@ -202,8 +195,14 @@ export async function startInstance(config: InstanceConfig, hooks: InstanceHooks
     }
     req.logIn(user, (err) => (err ? next(err) : res.json({ user: user.name })));
   });
+  app.post('/logout', (req, res, next) => {
+    req.logout((err) => (err ? next(err) : res.json({ loggedOut: true })));
+  });
   // The login route with a custom callback, so the answer carries the failure code a page would show.
-  const callbackOptions: VerifyPushAuthenticateOptions = { pending: 'callback' };
+  const callbackOptions: VerifyPushAuthenticateOptions = {
+    pending: 'callback',
+    ...(deployment.asksAgainRoutes ? { remember: REMEMBER_IF_ASKED } : {}),
+  };
   app.post('/login/push', (req, res, next) => {
     passport.authenticate(
       'verify-push',
@@ -220,6 +219,9 @@ export async function startInstance(config: InstanceConfig, hooks: InstanceHooks
     )(req, res, next);
   });
   app.post('/login/push/resend', strategy.resend());
+  app.get('/login/push/status', (req, res, next) => {
+    strategy.status(req).then((status) => res.json(status), next);
+  });
   app.get('/login/push/events', strategy.events(deployment.events));
   // The strategy as a gate in front of protected pages.
   const gate: VerifyPushAuthenticateOptions = { gate: true };
@@ -229,6 +231,7 @@ export async function startInstance(config: InstanceConfig, hooks: InstanceHooks
     (req, res, next) => (req.user ? next() : res.status(401).json({ code: 'LOGIN_REQUIRED' })),
   );
   app.get('/app/secret', (req, res) => res.json({ secret: 42, user: (req.user as ClusterUser).name, instance: config.name }));
+  if (deployment.asksAgainRoutes) mountAsksAgainRoutes(app, passport, strategy, config.name, hooks.onPaid);
 
   app.use((err: ErrorWithCode, _req: Request, res: Response, _next: NextFunction) => {
     // A session save or touch that failed after the answer was written: nothing more to say to the client.

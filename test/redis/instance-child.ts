@@ -1,12 +1,13 @@
 /**
  * The test's side of an instance running in a child process (instance-process.ts): starts it with
- * `node --import tsx`, reads its JSON lines, and stops it by closing its stdin (then, if it does not exit,
- * by its process id).
+ * `node --import tsx`, reads its JSON lines (passing its logins, denials and payments on), and stops it by
+ * closing its stdin (then, if it does not exit, by its process id).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { DeniedReport, InstanceConfig, LoginEvent, RunningInstance } from './instance-app.js';
+import type { PaidEvent } from './asks-again-routes.js';
+import type { DeniedReport, InstanceConfig, InstanceReports, LoginEvent, RunningInstance } from './instance-app.js';
 
 const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./instance-process.ts', import.meta.url));
@@ -28,7 +29,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 export async function startChildInstance(
   config: InstanceConfig,
-  report: { onLogin(event: LoginEvent): void; onDenied(event: DeniedReport): void },
+  report: InstanceReports,
 ): Promise<ChildInstance> {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     cwd: REPOSITORY,
@@ -58,6 +59,7 @@ export async function startChildInstance(
       if (type === 'ready') resolve(String(event.url));
       else if (type === 'login') report.onLogin(event as unknown as LoginEvent);
       else if (type === 'denied') report.onDenied(event as unknown as DeniedReport);
+      else if (type === 'paid') report.onPaid(event as unknown as PaidEvent);
       else if (type === 'ack') {
         acks.get(Number(event.id))?.();
         acks.delete(Number(event.id));

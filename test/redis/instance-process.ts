@@ -1,9 +1,9 @@
 /**
  * An app instance in its own Node process (`node --import tsx test/redis/instance-process.ts`), built by the
  * same code as the in-process instances. It reads its InstanceConfig from CLUSTER_INSTANCE_CONFIG and talks
- * to the test in JSON lines: on stdout `ready` (with its URL), every `login` and `denied` it sees, and `ack`;
- * on stdin `clock` (the deployment's clock offset) and `sync` (answered with `ack` once everything before it
- * was written). It closes and exits when its stdin ends, so it never outlives the test that started it.
+ * to the test in JSON lines: on stdout `ready` (with its URL), every `login`, `denied` and `paid` it sees,
+ * and `ack`; on stdin `clock` (the deployment's clock offset) and `sync` (answered with `ack` once everything
+ * before it was written). It closes and exits when its stdin ends, so it never outlives the test that started it.
  */
 import { createInterface } from 'node:readline';
 import { startInstance, type InstanceConfig } from './instance-app.js';
@@ -23,6 +23,7 @@ const instance = await startInstance(config, {
   clock: () => Date.now() + offset,
   onLogin: (event) => say({ type: 'login', ...event }),
   onDenied: (event) => say({ type: 'denied', ...event }),
+  onPaid: (event) => say({ type: 'paid', ...event }),
 });
 say({ type: 'ready', url: instance.url });
 
