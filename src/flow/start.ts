@@ -74,17 +74,22 @@ export class Starter<User> {
 
   /**
    * Start limits are read before anything else (no Twilio call, no allowance spent for a refused attempt);
-   * the rest happens under the user's start lock. A privilege change follows: the session id during pending
+   * the rest happens under the user's start lock. A refused request only looks, under that lock, for its own
+   * session's push. A privilege change follows: the session id during pending
    * differs from the one before (fixation defence).
    */
   private async startOnce(asker: Asker<User>, identity: string, spec: PushSpec): Promise<Outcome<User>> {
     const { store, options } = this.deps;
-    const refused = await startRefused(store, options.limits, identity, clientIp(asker.req), options.clock());
-    if (refused) return limitFailure(refused);
     const budgetMs = options.requestTimeoutMs * (options.retries + 4);
-    const result = await withStartLock(store, identity, { holdMs: budgetMs, waitMs: budgetMs }, () =>
-      this.startLocked(asker, identity, spec),
-    );
+    const lock = { holdMs: budgetMs, waitMs: budgetMs };
+    const refused = await startRefused(store, options.limits, identity, clientIp(asker.req), options.clock());
+    if (refused) {
+      // The limit may have been reached by this very session's push, which a parallel request on another
+      // instance is starting right now: once its lock is released, that push is shared, not refused.
+      const own = await withStartLock(store, identity, lock, () => this.ownPendingStart(identity, sessionTag(asker.req), spec));
+      return own ? pending(pendingMarkOf(own)) : limitFailure(refused);
+    }
+    const result = await withStartLock(store, identity, lock, () => this.startLocked(asker, identity, spec));
     if ('refused' in result) return result.refused;
     if ('shared' in result) return pending(result.shared);
     const { req } = asker;
