@@ -1,14 +1,10 @@
 /**
- * One soak run, start to finish: a redis-server, the emulator (its fault draws seeded) with a Verify service
- * whose webhook points at the load balancer, one phone per user, three app instances in child processes;
- * then the planned logins under overlapping faults, a quiet moment, what Twilio and Redis hold, the checks,
- * and everything closed again whatever happened.
+ * One soak run, start to finish: the world (world.ts), a baseline of each instance, the faults switched on,
+ * the planned logins with the infrastructure faults timed by their progress, a quiet moment, what Twilio and
+ * Redis hold then, the checks, and everything closed again whatever happened.
  */
-import { createClient, type RedisClientType } from 'redis';
-import { VerifyPushStrategy } from '../../src/passport/strategy.js';
-import { VerifyPushEmulator } from '../../src/testing/index.js';
 import type { AttemptRecord } from './attempt.js';
-import { Browser, type Instance } from './browser.js';
+import { Browser } from './browser.js';
 import { Chaos } from './chaos.js';
 import { checkApprovals } from './checks/approvals.js';
 import { checkCreationRetries } from './checks/creation-retries.js';
@@ -20,21 +16,16 @@ import { checkOnePush } from './checks/one-push.js';
 import { checkOwnApproval } from './checks/own-approval.js';
 import { checkStartLimits } from './checks/start-limits.js';
 import { soakDeployment } from './deployment.js';
-import type { InstanceConfig, InstanceEvent, InstanceStats } from './instance-config.js';
-import { InstancePool } from './instances.js';
 import { readDenialLedger, scanKeys, type DenialLedger } from './leftovers.js';
 import { runLogin } from './login.js';
 import type { SoakOptions } from './options.js';
-import { Phone } from './phone.js';
 import { makePlan } from './plan.js';
-import { freePort } from './ports.js';
 import { Prng } from './prng.js';
-import { startSoakRedis } from './redis-server.js';
 import { runPlanned } from './scheduler.js';
 import { summarize, type SoakSummary } from './summary.js';
 import { readTruth } from './truth.js';
 import { installTwilioFaults } from './twilio-faults.js';
-import { WebhookProxy } from './webhook-proxy.js';
+import { INSTANCE_NAMES, PREFIX, startWorld } from './world.js';
 
 export interface SoakRun {
   summary: SoakSummary;
@@ -44,14 +35,12 @@ export interface SoakRun {
   attempts: AttemptRecord[];
 }
 
-const PREFIX = 'soak:';
-const INSTANCE_NAMES = ['A', 'B', 'C'] as const;
 /** The instance killed mid-run. */
 const VICTIM = 'C';
 /** Quiet time after the last login before the leftovers are read: idle keep-alive sockets to Twilio close after 5 s. */
 const SETTLE_MS = 6500;
-const IDENTITY_SECRET = 'soak-identity-secret-0123456789abcdef0123';
-const SESSION_SECRET = 'soak-session-secret-shared-by-every-instance';
+
+const CHECKS = [checkOwnApproval, checkOnePush, checkCreationRetries, checkEndings, checkApprovals, checkStartLimits, checkDenials, checkLeaks];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,95 +50,33 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
   const began = Date.now();
   const plan = makePlan(options);
   const deployment = soakDeployment(options);
-  const root = new Prng(options.seed);
-  const faultDraws = root.fork('twilio-faults');
-  const closers: Array<() => Promise<void>> = [];
+  const world = await startWorld(options, plan, deployment, new Prng(options.seed));
+  const { emulator, pool, admin, proxy } = world;
   try {
-    const redis = await startSoakRedis();
-    closers.push(() => redis.stop());
-    const emulator = await VerifyPushEmulator.start({ random: () => faultDraws.next() });
-    closers.push(() => emulator.close());
-    const serviceSid = await emulator.createService('Soak');
-
-    const instances: Instance[] = [];
-    const proxy = new WebhookProxy({
-      instances: () => instances.map((instance) => instance.url),
-      random: root.fork('webhook-late'),
-      lateRate: options.webhookLateRate,
-      lateMaxMs: options.webhookLateMaxMs,
-    });
-    const webhookUrl = `${await proxy.listen()}/twilio/verify`;
-    closers.push(() => proxy.close());
-    await emulator.client().verify.v2.services(serviceSid).webhooks.create({
-      friendlyName: 'soak load balancer',
-      eventTypes: ['challenge.approved', 'challenge.denied'],
-      webhookUrl,
-    });
-
-    // One phone per user, enrolled under the identity the strategy gives that user.
-    const probe = new VerifyPushStrategy({ client: emulator.client(), serviceSid, identitySecret: IDENTITY_SECRET });
-    const identities = new Map<string, string>();
-    const phones = new Map<string, Phone>();
-    for (const user of plan.users) {
-      const identity = await probe.identityOf({ id: user.id });
-      const device = emulator.device();
-      const { factorSid } = await device.register({ serviceSid, identity, friendlyName: `${user.name}'s phone` });
-      identities.set(user.id, identity);
-      phones.set(user.id, new Phone(device, { serviceSid, identity, factorSid }));
-    }
-
-    const events: InstanceEvent[] = [];
-    const pool = new InstancePool((event) => events.push(event));
-    closers.push(() => pool.close());
-    const configs = new Map<string, InstanceConfig>();
-    for (const name of INSTANCE_NAMES) {
-      configs.set(name, {
-        name,
-        port: await freePort(),
-        redisUrl: redis.url,
-        prefix: PREFIX,
-        emulator: { url: emulator.url, accountSid: emulator.accountSid, authToken: emulator.authToken },
-        serviceSid,
-        identitySecret: IDENTITY_SECRET,
-        sessionSecret: SESSION_SECRET,
-        webhookUrl,
-        users: plan.users.map((user) => ({ id: user.id, name: user.name })),
-        deployment,
-      });
-    }
-    for (const url of await Promise.all(INSTANCE_NAMES.map((name) => pool.start(configs.get(name)!)))) {
-      instances.push({ name: INSTANCE_NAMES[instances.length]!, url });
-    }
-    const admin = createClient({ url: redis.url, socket: { reconnectStrategy: () => 200 } }) as RedisClientType;
-    admin.on('error', () => undefined);
-    await admin.connect();
-    closers.push(async () => admin.destroy());
     await sleep(500);
-    const baseline: InstanceStats[] = await Promise.all(INSTANCE_NAMES.map((name) => pool.stats(name)));
-    log(`soak: ${options.logins} logins, ${options.users} users, concurrency ${options.concurrency}, seed ${options.seed}; instances ${instances.map((i) => `${i.name} ${i.url}`).join(', ')}`);
+    const baseline = await Promise.all(INSTANCE_NAMES.map((name) => pool.stats(name)));
+    log(`soak: ${options.logins} logins, ${options.users} users, concurrency ${options.concurrency}, seed ${options.seed}`);
 
     installTwilioFaults(emulator, options.faultRate);
     emulator.faults.webhooks({ dropProbability: options.webhookDropRate, duplicateProbability: options.webhookDuplicateRate });
     const ledgers: DenialLedger[] = [];
     const chaos = new Chaos({
-      redis,
+      redis: world.redis,
       options,
       victim: VICTIM,
       kill: (name) => pool.kill(name),
-      start: async (name) => void (await pool.start(configs.get(name)!)),
+      start: (name) => world.restartInstance(name),
       beforeRestart: async () => void ledgers.push(await readDenialLedger(admin, PREFIX)),
       log,
     });
-    const browsers = new Map(plan.users.map((user, index) => [user.id, new Browser(instances, index)]));
+    const browsers = new Map(plan.users.map((user, index) => [user.id, new Browser(world.instances, index)]));
     let logins = 0;
     const attempts = await runPlanned(
       plan.logins,
       options.concurrency,
       async (login) => {
-        const record = await runLogin(
-          { browser: browsers.get(login.user.id)!, phone: phones.get(login.user.id)!, identity: identities.get(login.user.id)!, graceMs: options.graceMs },
-          login,
-        );
+        const { id } = login.user;
+        const record = await runLogin({ browser: browsers.get(id)!, phone: world.phones.get(id)!, identity: world.identities.get(id)!, graceMs: options.graceMs }, login);
         if (record.outcome === 'login') logins += 1;
         return record;
       },
@@ -171,14 +98,14 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     const end = await Promise.all(INSTANCE_NAMES.map((name) => pool.stats(name)));
     const keys = await scanKeys(admin, PREFIX);
     ledgers.push(await readDenialLedger(admin, PREFIX));
-    const truth = await readTruth(emulator, serviceSid, identities.values());
+    const truth = await readTruth(emulator, world.serviceSid, world.identities.values());
     const restarts = chaos.windows.filter((window) => window.kind === 'redis-restart').map((window) => window.from);
 
     const evidence: Evidence = {
       options,
       deployment,
       attempts,
-      events,
+      events: world.events,
       windows: chaos.windows,
       truth,
       leaks: { baseline, end, keys, crashes: pool.crashes.map((crash) => `${crash.name} (${crash.signal ?? crash.code}): ${crash.stderr.slice(-300)}`) },
@@ -186,7 +113,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       ...matchPushes(attempts, truth),
       lives: [0, ...restarts.sort((a, b) => a - b)],
     };
-    const checks = [checkOwnApproval, checkOnePush, checkCreationRetries, checkEndings, checkApprovals, checkStartLimits, checkDenials, checkLeaks].map((check) => check(evidence));
+    const checks = CHECKS.map((check) => check(evidence));
     return {
       summary: summarize(evidence, proxy.stats),
       checks,
@@ -195,6 +122,6 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       attempts,
     };
   } finally {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await world.close();
   }
 }
