@@ -76,15 +76,17 @@ export class Browser {
   }
 
   async send(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Reply> {
+    // One request: passed to another instance it is the same request, cookies included, whatever arrived since.
+    const spec = {
+      method,
+      path,
+      headers: this.headers('application/json'),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    };
     let instance = this.nextInstance();
     for (let tries = 1; ; tries += 1) {
-      const outcome = await httpSend(instance.url, {
-        method,
-        path,
-        headers: this.headers('application/json'),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        timeoutMs: REQUEST_TIMEOUT_MS,
-      });
+      const outcome = await httpSend(instance.url, spec);
       if (isAnswer(outcome)) {
         this.remember(outcome);
         const reply = toReply(outcome, instance.name);

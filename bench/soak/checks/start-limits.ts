@@ -45,13 +45,16 @@ export function checkStartLimits(evidence: Evidence): CheckResult {
       const certainly = same.filter(
         (other) => kinds.get(other.plan.id) === 'created' && lifeOf(evidence, other) === life && other.start!.at < attempt.startedAt,
       ).length;
-      const possibly = same.filter(
-        (other) =>
-          MAY_HAVE_SPENT.has(kinds.get(other.plan.id)!) &&
-          lifeAt(evidence, other.startedAt) <= life &&
-          lifeAt(evidence, other.endedAt) >= life &&
-          other.startedAt < attempt.start!.at,
-      ).length;
+      // A login started from two tabs may have spent two starts (one tab failed after spending, the other spent again).
+      const possibly = same
+        .filter(
+          (other) =>
+            MAY_HAVE_SPENT.has(kinds.get(other.plan.id)!) &&
+            lifeAt(evidence, other.startedAt) <= life &&
+            lifeAt(evidence, other.endedAt) >= life &&
+            other.startedAt < attempt.start!.at,
+        )
+        .reduce((sum, other) => sum + (other.plan.twoTabs ? 2 : 1), 0);
       if (kind === 'created' && certainly >= counter.limit.max) {
         violations.push(`${describe(attempt)}: pushed after ${certainly} starts ${counter.name} (limit ${counter.limit.max})`);
       }
