@@ -12,10 +12,7 @@ import { redisAvailable } from '../helpers/redis-server.js';
 
 describe.skipIf(!redisAvailable())('soak, short form', () => {
   it('150 logins under overlapping faults keep every promise', { timeout: 240_000 }, async () => {
-    // Two tabs at once are left to the long form for now: a tab that starts the push on another instance while
-    // its sibling spends the user's last start is refused rather than sharing that push
-    // (test/e2e/parallel-start-at-limit.test.ts), which would fail this run only now and then.
-    const options = { ...DEFAULTS, logins: 150, users: 30, concurrency: 30, seed: 11, twoTabsRate: 0, quiet: true };
+    const options = { ...DEFAULTS, logins: 150, users: 30, concurrency: 30, seed: 11, quiet: true };
     const run = await runSoak(options);
     const table = renderTable(run.summary, run.checks, run.durationMs, `short form, seed ${options.seed}`);
     expect(run.violations, table).toBe(0);
