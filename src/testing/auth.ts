@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from './errors.js';
-import type { PathParams, Route } from './http-router.js';
+import type { Route } from './http-router.js';
+import type { PathParams } from './route-context.js';
 import { factorOfDeviceJwt } from './device-credential.js';
 import type { Caller, EmulatorEnv } from './route-context.js';
 import type { CallSource } from './types.js';

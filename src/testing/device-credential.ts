@@ -1,6 +1,6 @@
 import { TwilioApiError } from './errors.js';
 import { decodeJwt, hasValidEs256Signature } from './jwt.js';
-import type { PathParams } from './http-router.js';
+import type { PathParams } from './route-context.js';
 import type { EmulatorEnv } from './route-context.js';
 import type { FactorRecord } from './state.js';
 

@@ -1,5 +1,5 @@
 import type { OperationName } from './types.js';
-import type { RouteContext, RouteResult } from './route-context.js';
+import type { PathParams, RouteContext, RouteResult } from './route-context.js';
 import { isSid, type SidPrefix } from './sids.js';
 
 /**
@@ -17,8 +17,6 @@ export interface Route {
   handle(ctx: RouteContext): RouteResult;
 }
 
-/** Path values by placeholder: SIDs by prefix (`VA`, `YC`, …) and `identity`. */
-export type PathParams = Partial<Record<SidPrefix | 'identity', string>>;
 
 export type RouteMatch = { route: Route; pathParams: PathParams } | undefined;
 

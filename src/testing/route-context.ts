@@ -1,7 +1,10 @@
-import type { PathParams } from './http-router.js';
 import type { Params } from './params.js';
 import type { AccessTokenRecord, EmulatorState, FactorRecord } from './state.js';
 import type { WebhookEventType } from './types.js';
+import type { SidPrefix } from './sids.js';
+
+/** Path values by placeholder: SIDs by prefix (`VA`, `YC`, …) and `identity`. */
+export type PathParams = Partial<Record<SidPrefix | 'identity', string>>;
 
 /** An event a Verify service reports to its webhooks. */
 export interface VerifyEvent {
