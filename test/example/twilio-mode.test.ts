@@ -3,8 +3,6 @@
  * the webhook setup `npm run setup:twilio` performs, and a whole sign-in over HTTP as a browser makes it
  * (password, enrol a phone with the app's access token, push, approve, signed webhook, account page).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TwilioClientLike } from 'passport-twilio-verify-push';
@@ -12,6 +10,7 @@ import { VerifyPushEmulator, type RunningEmulator } from 'passport-twilio-verify
 import { createExampleApp, type RunningExample } from '../../example/app.js';
 import { ensureWebhook } from '../../example/setup-twilio.js';
 import { twilioModeFromEnv, WEBHOOK_PATH } from '../../example/twilio-mode.js';
+import { freePort } from '../helpers/free-port.js';
 
 const ALICE = { username: 'alice', password: 'correct-horse', displayName: 'Alice Example' };
 const IDENTITY_SECRET = 'a-test-identity-secret-of-32-plus-characters';
@@ -80,18 +79,6 @@ describe('twilioModeFromEnv', () => {
   });
 });
 
-/** A free port, known before the app starts, so PUBLIC_URL (and the webhook) can point at it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 describe('real Twilio mode, with the emulator as Twilio', () => {
   // A fresh "Twilio" per test, so each test's call log is its own.
   let emulator: RunningEmulator;
@@ -138,6 +125,7 @@ describe('real Twilio mode, with the emulator as Twilio', () => {
 
   it('a full sign-in: password, enrol a phone with the app\'s token, push, approve, account page', async () => {
     const serviceSid = await emulator.createService('example in Twilio mode');
+    // Known before the app starts, so PUBLIC_URL (and the webhook) can point at it.
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
 

@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVER = 'example/server.ts';
@@ -41,18 +41,6 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** Two secrets of the right length, as the cluster requires; fresh per run. */
 export function clusterSecrets(): { SESSION_SECRET: string; IDENTITY_SECRET: string } {
   return { SESSION_SECRET: randomBytes(32).toString('hex'), IDENTITY_SECRET: randomBytes(32).toString('hex') };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One line of a worker's request log. */
