@@ -26,13 +26,13 @@ import { RedisStore } from 'connect-redis';
 import type { RequestHandler } from 'express';
 import { RedisChallengeStore } from '../src/stores/redis/index.js';
 import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../src/testing/index.js';
+import { startRedis, type RunningRedis } from '../test/helpers/redis-server.js';
 import { startChild, type ChildServer } from './support/child.js';
 import { keepAliveAgent } from './support/http.js';
 import { approveNewest, Browser, type PhoneRef } from './support/login-client.js';
 import { benchIdentitySecret, identityOf, startPushApp, WEBHOOK_PATH, type BenchUser, type PushApp } from './support/push-app.js';
 import { closeAppClient, connectAppClient, type AppRedisClient } from './support/redis-client.js';
 import type { RedisInstanceConfig, RedisInstanceReady } from './support/redis-instance.js';
-import { startBenchRedis, type BenchRedis } from './support/redis-server.js';
 import { detail, heading, info, result } from './support/report.js';
 import { openStateStream } from './support/sse-reader.js';
 import { fixed, max, percentile } from './support/stats.js';
@@ -131,14 +131,14 @@ async function main(): Promise<void> {
   // The emulator stamps each call with its clock: give it this process's sub-millisecond one.
   const now = (): number => performance.timeOrigin + performance.now();
   const emulator = await VerifyPushEmulator.start({ clock: now });
-  let redis: BenchRedis | undefined;
+  let redis: RunningRedis | undefined;
   let client: AppRedisClient | undefined;
   let store: RedisChallengeStore | undefined;
   let instanceB: ChildServer<RedisInstanceReady> | undefined;
   const apps: PushApp[] = [];
   const agent = keepAliveAgent(8);
   try {
-    redis = await startBenchRedis();
+    redis = await startRedis();
     client = await connectAppClient(redis.url);
     store = await RedisChallengeStore.create({ client });
     const device = emulator.device();

@@ -17,12 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { MemoryChallengeStore } from '../src/index.js';
 import { RedisChallengeStore } from '../src/stores/redis/index.js';
 import { VerifyPushEmulator } from '../src/testing/index.js';
+import { startRedis } from '../test/helpers/redis-server.js';
 import { keepAliveAgent } from './support/http.js';
 import { Browser } from './support/login-client.js';
 import { writePendingLogins } from './support/pending-login.js';
 import { identityOf, startPushApp } from './support/push-app.js';
 import { closeAppClient, connectAppClient, info as redisInfo, usedMemory, type AppRedisClient } from './support/redis-client.js';
-import { startBenchRedis } from './support/redis-server.js';
 import { detail, heading, info, result } from './support/report.js';
 import { fixed, mean, median } from './support/stats.js';
 
@@ -202,7 +202,7 @@ async function realPendingLogin(client: AppRedisClient, redisUrl: string): Promi
 
 async function main(collect: () => void): Promise<void> {
   heading('Bytes per pending login in Redis');
-  const redis = await startBenchRedis();
+  const redis = await startRedis();
   const client = await connectAppClient(redis.url);
   const store = await RedisChallengeStore.create({ client });
   try {

@@ -22,13 +22,13 @@ import type { RequestHandler } from 'express';
 import { RedisChallengeStore } from '../src/stores/redis/index.js';
 import { CLAIM, COMPARE_AND_SET, INCREMENT, RELEASE, SET_RECORD, SWAP_ACTIVE } from '../src/stores/redis/scripts.js';
 import { VerifyPushEmulator, type SimulatedDevice } from '../src/testing/index.js';
+import { startRedis, type RunningRedis } from '../test/helpers/redis-server.js';
 import { CountingStore } from './support/counting-store.js';
 import { keepAliveAgent } from './support/http.js';
 import { approveNewest, Browser, type PhoneRef } from './support/login-client.js';
 import { identityOf, startPushApp, WEBHOOK_PATH, type BenchUser, type PushApp } from './support/push-app.js';
 import { closeAppClient, commandCalls, connectAppClient, type AppRedisClient } from './support/redis-client.js';
 import { startMonitor, type RedisMonitor, type SeenCommand } from './support/redis-monitor.js';
-import { startBenchRedis, type BenchRedis } from './support/redis-server.js';
 import { detail, heading, info, result } from './support/report.js';
 import { openStateStream } from './support/sse-reader.js';
 import { fixed } from './support/stats.js';
@@ -114,14 +114,14 @@ function sumCommandstats(before: Map<string, number>, after: Map<string, number>
 
 async function main(): Promise<void> {
   const emulator = await VerifyPushEmulator.start();
-  let redis: BenchRedis | undefined;
+  let redis: RunningRedis | undefined;
   let client: AppRedisClient | undefined;
   let monitor: RedisMonitor | undefined;
   let app: PushApp | undefined;
   let store: RedisChallengeStore | undefined;
   const agent = keepAliveAgent(8);
   try {
-    redis = await startBenchRedis();
+    redis = await startRedis();
     client = await connectAppClient(redis.url);
     const control = client;
     store = await RedisChallengeStore.create({ client });

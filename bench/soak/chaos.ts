@@ -6,8 +6,8 @@
  * started again with every key gone. Each fault is kept as a time window, so the checks can tell which logins
  * it could touch.
  */
+import type { RunningRedis } from '../../test/helpers/redis-server.js';
 import type { SoakOptions } from './options.js';
-import type { SoakRedis } from './redis-server.js';
 
 export interface FaultWindow {
   kind: 'redis-pause' | 'redis-restart' | 'instance-kill';
@@ -17,7 +17,7 @@ export interface FaultWindow {
 }
 
 export interface ChaosDeps {
-  redis: SoakRedis;
+  redis: RunningRedis;
   options: SoakOptions;
   /** The instance killed mid-run. */
   victim: string;

@@ -6,6 +6,8 @@
 import { createClient, type RedisClientType } from 'redis';
 import { VerifyPushStrategy } from '../../src/passport/strategy.js';
 import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
+import { freePort } from '../../test/helpers/free-port.js';
+import { startRedis, type RunningRedis } from '../../test/helpers/redis-server.js';
 import type { Instance } from './browser.js';
 import type { SoakDeployment } from './deployment.js';
 import type { InstanceConfig, InstanceEvent } from './instance-config.js';
@@ -13,9 +15,7 @@ import { InstancePool } from './instances.js';
 import type { SoakOptions } from './options.js';
 import { Phone } from './phone.js';
 import type { SoakPlan } from './plan.js';
-import { freePort } from './ports.js';
 import type { Prng } from './prng.js';
-import { startSoakRedis, type SoakRedis } from './redis-server.js';
 import { WebhookProxy } from './webhook-proxy.js';
 
 export const PREFIX = 'soak:';
@@ -24,7 +24,7 @@ const IDENTITY_SECRET = 'soak-identity-secret-0123456789abcdef0123';
 const SESSION_SECRET = 'soak-session-secret-shared-by-every-instance';
 
 export interface SoakWorld {
-  redis: SoakRedis;
+  redis: RunningRedis;
   emulator: RunningEmulator;
   serviceSid: string;
   proxy: WebhookProxy;
@@ -47,7 +47,7 @@ export async function startWorld(options: SoakOptions, plan: SoakPlan, deploymen
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
   };
   try {
-    const redis = await startSoakRedis();
+    const redis = await startRedis();
     closers.push(() => redis.stop());
     const faultDraws = random.fork('twilio-faults');
     const emulator = await VerifyPushEmulator.start({ random: () => faultDraws.next() });

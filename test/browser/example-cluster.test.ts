@@ -13,7 +13,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { freshRequest, startExampleCluster, type RunningCluster } from '../helpers/example-cluster.js';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { browserAvailable, launchBrowser, logInWithPassword, newContext, screenshot } from './harness.js';
 
 const USERS = [

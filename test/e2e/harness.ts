@@ -20,7 +20,8 @@ import type { VerifyFunction, VerifyFunctionWithRequest, VerifyPushAuthenticateO
 import type { ChallengeStore } from '../../src/stores/types.js';
 import { RedisChallengeStore } from '../../src/stores/redis/index.js';
 import { createClient } from 'redis';
-import { redisAvailable, startRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis } from '../helpers/redis-server.js';
 
 const require = createRequire(import.meta.url);
 

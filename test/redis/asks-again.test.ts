@@ -6,7 +6,8 @@
  * everywhere".
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser, type Answer } from './browser.js';
 import { startCluster, type Cluster } from './cluster.js';
 

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INCREMENT } from '../../src/stores/redis/scripts.js';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser } from './browser.js';
 import { startCluster, type Cluster } from './cluster.js';
 

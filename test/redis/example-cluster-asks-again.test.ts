@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshRequest, startExampleCluster, type FreshAnswer, type RunningCluster } from '../helpers/example-cluster.js';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 
 interface PhoneState {
   phones: Array<{ username: string; factorSid: string; challenges: Array<{ sid: string; message: string; replaced: boolean }> }>;

@@ -17,7 +17,8 @@ import {
   type FreshAnswer,
   type RunningCluster,
 } from '../helpers/example-cluster.js';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 
 const WEBHOOK_PATH = '/twilio/verify-webhook';
 

@@ -6,7 +6,8 @@
  * id: one login, one count, and the user is never stuck.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { eventData, openSse } from '../events/sse-client.js';
 import { COMPARE_AND_SET, INCREMENT, type Script } from '../../src/stores/redis/scripts.js';
 import { Browser } from './browser.js';

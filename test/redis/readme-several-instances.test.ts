@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { MY_APP, readmeBlock, replaceExactly, writeGenerated } from '../readme/readme-blocks.js';
 
 const IDENTITY_SECRET = 'readme-several-instances-identity-secret-0123456789';

@@ -6,7 +6,8 @@
  */
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser } from './browser.js';
 import { startCluster, type Cluster } from './cluster.js';
 

@@ -5,7 +5,8 @@
  * login.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { eventData, openSse } from '../events/sse-client.js';
 import { Browser } from './browser.js';
 import { startCluster, type Cluster } from './cluster.js';

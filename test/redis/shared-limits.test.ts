@@ -4,7 +4,8 @@
  * over A, B (another process) and C gains an attacker nothing and costs the user nothing extra.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisAvailable, startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser } from './browser.js';
 import { startCluster, type Cluster, type ClusterOptions } from './cluster.js';
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../bench/soak/options.js';
 import { runSoak } from '../../bench/soak/run.js';
 import { renderTable } from '../../bench/soak/table.js';
-import { redisAvailable } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
 
 describe.skipIf(!redisAvailable())('soak, short form', () => {
   it('150 logins under overlapping faults keep every promise', { timeout: 240_000 }, async () => {

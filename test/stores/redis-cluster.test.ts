@@ -9,7 +9,8 @@ import { createCluster } from 'redis';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { RedisChallengeStore } from '../../src/stores/redis/index.js';
-import { redisAvailable, startRedisCluster, type RunningRedisCluster } from '../helpers/redis-server.js';
+import { redisAvailable } from '../helpers/redis-available.js';
+import { startRedisCluster, type RunningRedisCluster } from '../helpers/redis-cluster.js';
 import { describeChallengeStoreContract } from './contract.js';
 
 const enabled = redisAvailable();
