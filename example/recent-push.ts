@@ -45,14 +45,17 @@ export function requireRecentPush(ctx: ExampleContext, recent: RecentPush): Requ
     // A session with the password only gets its login push here; the box decides as on the login page.
     remember: rememberBox,
   };
+  // "Ask my phone again" on the not-approved page links here with `again=1`: the person asks for a new push.
+  const askingAgain: VerifyPushAuthenticateOptions = { ...options, askAgain: true };
   return (req, res, next) => {
     if (!currentUser(req)) {
       if (wantsJson(req)) res.status(401).json({ code: 'NOT_AUTHENTICATED', message: 'Log in first.' });
       else res.redirect(303, '/login');
       return;
     }
+    const asked = req.query.again === '1' ? askingAgain : options;
     const ask = (afterLogin: boolean): void => {
-      ctx.passport.authenticate('verify-push', options, (err: unknown, user: PublicUser | false, info: PushFailure | undefined, status?: number) => {
+      ctx.passport.authenticate('verify-push', asked, (err: unknown, user: PublicUser | false, info: PushFailure | undefined, status?: number) => {
         if (err) return next(err);
         if (!user) return refuse(ctx, { req, res, next }, info, status);
         if (afterLogin) return next(new Error('The push step logged the user in twice in one request.'));
@@ -82,10 +85,17 @@ function refuse(
     res.redirect(303, '/enrol');
     return;
   }
-  const again = req.method === 'GET' ? req.originalUrl : undefined;
+  const again = req.method === 'GET' ? askAgainUrl(req.originalUrl) : undefined;
   chrome(req, res, ctx).then((page) => {
     res.status(status ?? 401).type('html').send(String(notApprovedPage(page, { message, ...(again ? { again } : {}) })));
   }, next);
+}
+
+/** The page itself, marked as the person's own request for a new push. */
+function askAgainUrl(originalUrl: string): string {
+  const url = new URL(originalUrl, 'http://page.invalid');
+  url.searchParams.set('again', '1');
+  return `${url.pathname}${url.search}`;
 }
 
 /** Only for a session signed in with its phone; a password-only session is left to the route's own rules. */

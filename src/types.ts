@@ -294,6 +294,13 @@ export interface VerifyPushAuthenticateOptions {
    * true, or a function of the request (e.g. the "remember this browser" box the login form stored).
    */
   remember?: boolean | ((req: VerifyPushRequest) => boolean);
+  /**
+   * This request is the person's own request for a new push: a "Send a new request" button after a denial or
+   * an expiry. For 2 s after a push ends, the session's other requests answer that end instead of pushing again
+   * (they set out before the phone answered); a request with `askAgain` is never one of those, so it starts a
+   * new push at once. Mount it only on the route such a button posts to.
+   */
+  askAgain?: boolean;
   // Passport's own options, so one typed object serves both.
   session?: boolean;
   keepSessionInfo?: boolean;

@@ -23,6 +23,7 @@ const RESTARTABLE = new Set(['CHALLENGE_DENIED', 'CHALLENGE_EXPIRED', 'CHALLENGE
 
 /** The push step; `remember` reads the login form's box if the push is approved on this route. */
 const PUSH_STEP: VerifyPushAuthenticateOptions = { remember: rememberBox };
+const ASK_AGAIN: VerifyPushAuthenticateOptions = { ...PUSH_STEP, askAgain: true };
 
 export function loginRoutes(ctx: ExampleContext): Router {
   const router = Router();
@@ -60,8 +61,8 @@ export function loginRoutes(ctx: ExampleContext): Router {
    * The push step. While the challenge is pending the strategy answers by itself (303 to the waiting page,
    * or 202 JSON with the transaction id); this callback sees only the end results.
    */
-  function pushStep(req: Request, res: Response, next: NextFunction, retried = false): void {
-    passport.authenticate('verify-push', PUSH_STEP, (err: unknown, user: PublicUser | false, info: PushFailure | undefined, status?: number) => {
+  function pushStep(req: Request, res: Response, next: NextFunction, retried = false, step = PUSH_STEP): void {
+    passport.authenticate('verify-push', step, (err: unknown, user: PublicUser | false, info: PushFailure | undefined, status?: number) => {
       if (err) return next(err);
       if (user) {
         // Approved already (e.g. the login route was hit again after finishing): log in and go on.
@@ -70,7 +71,7 @@ export function loginRoutes(ctx: ExampleContext): Router {
       const code = info?.code ?? 'NOT_AUTHENTICATED';
       if (!retried && req.path === '/login/push/retry' && RESTARTABLE.has(code)) {
         // The old challenge is used up (and cleared from the session): start a new one right away.
-        return pushStep(req, res, next, true);
+        return pushStep(req, res, next, true, step);
       }
       if (code === 'NO_PUSH_FACTOR') {
         if (wantsJson(req)) return res.status(403).json({ code, message: 'Enrol a phone first.' });
@@ -84,8 +85,11 @@ export function loginRoutes(ctx: ExampleContext): Router {
   }
 
   router.post('/login', passwordStep, (req, res, next) => pushStep(req, res, next));
-  /** "Send a new request" on the waiting page after a denial or expiry. */
-  router.post('/login/push/retry', (req, res, next) => pushStep(req, res, next));
+  /**
+   * "Send a new request" on the waiting page after a denial or expiry: the person asks, so `askAgain` (a click
+   * that comes quickly after the answer is still a new request, not a parallel request of the old one).
+   */
+  router.post('/login/push/retry', (req, res, next) => pushStep(req, res, next, false, ASK_AGAIN));
 
   router.post(
     '/logout',

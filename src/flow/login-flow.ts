@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from '../options.js';
 import { markVerifiedOnLogIn } from '../session/login-hook.js';
-import { clearPending, isFresh, readPending, verifiedMark } from '../session/marks.js';
+import { clearPending, forgetEnded, isFresh, readPending, verifiedMark } from '../session/marks.js';
 import { sessionOf } from '../session/regenerate.js';
 import type { DetailField, PendingMark, PushPurpose, VerifyPushRequest } from '../types.js';
 import type { Completer } from './complete.js';
@@ -27,6 +27,8 @@ export interface FlowRequest {
   stepUp?: { message?: string; fields?: DetailField[] };
   /** Remember this browser once its login push is approved. */
   remember: boolean;
+  /** The person asked for a new push: the end of the session's last one does not answer this request. */
+  askAgain: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export class LoginFlow<User> {
     // No first factor yet: the gate leaves it to the app's own login handling.
     if (!user) return request.gate ? PASS : failure('FIRST_FACTOR_REQUIRED', 'Sign in with your password first.');
     const identity = await resolveIdentity(options, user, req);
+    if (request.askAgain) forgetEnded(req);
     const asker: Asker<User> = { user, req };
     const now = options.clock();
     const verified = verifiedMark(req, identity, now, options.maxAgeMs);

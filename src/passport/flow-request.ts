@@ -15,6 +15,9 @@ export function flowRequestOf(req: VerifyPushRequest, options: VerifyPushAuthent
   if (options.fields !== undefined && !Array.isArray(options.fields)) {
     throw new VerifyPushError('INVALID_OPTION', 'The `fields` authenticate option must be an array of { label, value }.');
   }
+  if (options.askAgain !== undefined && typeof options.askAgain !== 'boolean') {
+    throw new VerifyPushError('INVALID_OPTION', 'The `askAgain` authenticate option must be true or false.');
+  }
   const remember = typeof options.remember === 'function' ? options.remember(req) === true : options.remember === true;
   return {
     gate,
@@ -23,5 +26,6 @@ export function flowRequestOf(req: VerifyPushRequest, options: VerifyPushAuthent
       ? {}
       : { stepUp: { ...(options.message === undefined ? {} : { message: options.message }), ...(options.fields === undefined ? {} : { fields: options.fields }) } }),
     remember,
+    askAgain: options.askAgain === true,
   };
 }

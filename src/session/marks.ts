@@ -66,6 +66,12 @@ export function readEnded(req: VerifyPushRequest, identity: string, purpose: Pus
   return typeof ended.at === 'number' && typeof ended.code === 'string' && typeof ended.message === 'string' ? ended : undefined;
 }
 
+/** The person asked for a new push: the last one's end no longer answers the session's requests. */
+export function forgetEnded(req: VerifyPushRequest): void {
+  const data = marksOf(req);
+  if (data) delete data.ended;
+}
+
 export function clearPending(req: VerifyPushRequest): void {
   const session = req.session as SessionWithMarks | undefined;
   const data = session?.[SESSION_KEY];

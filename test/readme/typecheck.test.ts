@@ -58,7 +58,7 @@ function checkedFiles(): CheckedFile[] {
       blocks: ['device-silent', 'device-match'],
       source: `${readmeBlock('device-silent')}\n${readmeBlock('device-match')}`,
     },
-    ...['enrolment', 'step-up', 'approve-action', 'remembered'].map((name) => ({
+    ...['ask-again', 'enrolment', 'step-up', 'approve-action', 'remembered'].map((name) => ({
       file: `${name}.ts`,
       blocks: [name],
       source: withAppAround(readmeBlock(name)),
