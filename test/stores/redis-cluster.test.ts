@@ -5,9 +5,9 @@
  * subscriber connected to any node.
  */
 import { randomBytes } from 'node:crypto';
-import { createCluster } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisChallengeStore } from '../../src/stores/redis/index.js';
 import { redisAvailable } from '../helpers/redis-available.js';
 import { startRedisCluster, type RunningRedisCluster } from '../helpers/redis-cluster.js';
@@ -32,6 +32,32 @@ function movedClock(): { now: () => number; advance: (ms: number) => Promise<voi
 }
 
 describe.skipIf(!enabled)('RedisChallengeStore on Redis Cluster', () => {
+  it('spreads one user\'s pointer and counters over every shard, with no hash tags', async () => {
+    const client = createCluster({ rootNodes: cluster.nodes.map((node) => ({ url: node.url })) });
+    client.on('error', () => undefined);
+    await client.connect();
+    closers.push(async () => void (client.isOpen && client.destroy()));
+    const prefix = `spread-${randomBytes(4).toString('hex')}:`;
+    const store = await RedisChallengeStore.create({ client, prefix });
+    for (let i = 0; i < 30; i += 1) {
+      await store.swapActive(`identity-${i}`, `YC${String(i).padStart(32, '0')}`, 60_000);
+      await store.increment(`start:user:identity-${i}`, 60_000, `op-${i}`);
+    }
+
+    // KEYS on one node of a cluster lists that node's keys only.
+    const perNode: string[][] = [];
+    for (const node of cluster.nodes) {
+      const single = createClient({ url: node.url });
+      await single.connect();
+      perNode.push(await single.keys(`${prefix}*`));
+      single.destroy();
+    }
+    expect(perNode.flat()).toHaveLength(60);
+    for (const keys of perNode) expect(keys.length).toBeGreaterThan(0);
+    expect(perNode.flat().filter((key) => key.includes('{'))).toEqual([]);
+    await store.close();
+  });
+
   describeChallengeStoreContract('Redis Cluster via node-redis createCluster', async () => {
     const client = createCluster({ rootNodes: cluster.nodes.map((node) => ({ url: node.url })) });
     client.on('error', () => undefined);
