@@ -5,64 +5,15 @@
  * its exports map exactly as an installed dependency would. Checking that the exports exist is not enough: the
  * CommonJS build once loaded fine and then failed on its first Twilio call.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT, assertBuilt } from './package-paths.js';
-
-const execFileAsync = promisify(execFile);
-const FIXTURES = join(PACKAGE_ROOT, 'test', 'package', 'fixtures');
-
-interface Answer {
-  status: number;
-  location?: string | null;
-  body?: unknown;
-}
-
-interface LoginReport {
-  /** The Node version the child ran on. */
-  node: string;
-  pushesOnPhone: number;
-  webhooks: Array<{ type: string; outcome: string; status?: number }>;
-  login: Answer;
-  gate: Answer;
-  pending: Answer;
-  complete: Answer;
-  account: Answer;
-  again: Answer;
-  /** Every answer the client got, in order. */
-  seen: Array<Answer & { method: string; path: string }>;
-}
-
-/** The child inherits no NODE_OPTIONS: a loader from the test runner would hide a broken build. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env['NODE_OPTIONS'];
-  return env;
-}
-
-async function runLogin(program: string): Promise<LoginReport> {
-  assertBuilt();
-  try {
-    const { stdout } = await execFileAsync(process.execPath, [join(FIXTURES, program)], {
-      cwd: PACKAGE_ROOT,
-      env: childEnv(),
-      timeout: 30_000,
-    });
-    return JSON.parse(stdout) as LoginReport;
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`node ${program} failed:\n${stderr || stdout || String(error)}`);
-  }
-}
+import { runLoginFixture } from './login-report.js';
 
 describe.each([
   { kind: 'CommonJS', program: 'full-login.cjs' },
   { kind: 'ES module', program: 'full-login.mjs' },
 ])('a $kind app logs in through the built package', ({ program }) => {
   it('password, push, approval on the phone, completion, protected page', { timeout: 60_000 }, async () => {
-    const report = await runLogin(program);
+    const report = await runLoginFixture(program);
     // The app ran on the same Node as the test runner (CI runs the suite on each supported Node line).
     expect(report.node).toBe(process.version);
     // No step failed on the server (this lists the error a broken build gives, e.g. on its first Twilio call).
