@@ -5,31 +5,15 @@
  * a remembered browser is recognised on every instance and forgotten on all of them by one "sign out
  * everywhere".
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser, type Answer } from './browser.js';
-import { startCluster, type Cluster } from './cluster.js';
+import type { Cluster } from './cluster.js';
+import { useDeploymentsOnOneRedis } from './deployments.js';
 
 const enabled = redisAvailable();
-let redis: RunningRedis | undefined;
-let deployment: Cluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) redis = await startRedis();
-});
-afterEach(async () => {
-  await deployment?.close();
-  deployment = undefined;
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-async function deploy(): Promise<Cluster> {
-  deployment = await startCluster({ redis: redis!, asksAgainRoutes: true });
-  return deployment;
-}
+const deployment = useDeploymentsOnOneRedis();
+const deploy = (): Promise<Cluster> => deployment({ asksAgainRoutes: true });
 
 const REMEMBER_COOKIE = 'verify_push_browser';
 

@@ -2,31 +2,22 @@
  * A denial recorded just before the store failed (its count and its report cut short) is still counted, and
  * still reported once, when Redis is back: by the next start, which finishes what the failed writer began.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { INCREMENT } from '../../src/stores/redis/scripts.js';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser } from './browser.js';
-import { startCluster, type Cluster } from './cluster.js';
+import { useDeploymentsEachOnOwnRedis } from './deployments.js';
 
 const enabled = redisAvailable();
-let redis: RunningRedis | undefined;
-let cluster: Cluster | undefined;
-afterEach(async () => {
-  await cluster?.close();
-  await redis?.stop();
-});
+const deployment = useDeploymentsEachOnOwnRedis();
 
 describe.skipIf(!enabled)('a denial count that fails after the denial was recorded', () => {
   it('is still counted once Redis is back (onDenied told once, the limit holds)', async () => {
-    redis = await startRedis();
-    cluster = await startCluster({
-      redis,
+    const { world } = await deployment({
       proxied: ['A'],
       operationTimeoutMs: 300,
       limits: { denials: { max: 1, windowSeconds: 3600 }, perUser: false, perIp: false, perUserTotal: false },
     });
-    const world = cluster;
     const { A, B, C, phone, emulator, admin } = world;
     const denialCounter = `${world.prefix}cnt:denied:${world.identity('bob')}`;
     const browser = new Browser('203.0.113.90');

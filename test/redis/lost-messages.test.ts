@@ -5,29 +5,19 @@
  * (a proxy swallows it and cuts the connection) is retried by the store with the same write id or operation
  * id: one login, one count, and the user is never stuck.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { eventData, openSse } from '../events/sse-client.js';
 import { COMPARE_AND_SET, INCREMENT, type Script } from '../../src/stores/redis/scripts.js';
 import { Browser } from './browser.js';
-import { startCluster, type Cluster, type ClusterOptions } from './cluster.js';
+import type { Cluster } from './cluster.js';
+import { useDeploymentsEachOnOwnRedis, type DeploymentChoices } from './deployments.js';
 
 const enabled = redisAvailable();
-let redis: RunningRedis | undefined;
-let cluster: Cluster | undefined;
+const deploymentOnOwnRedis = useDeploymentsEachOnOwnRedis();
 
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-  await redis?.stop();
-  redis = undefined;
-});
-
-async function deployment(options: Omit<ClusterOptions, 'redis'>): Promise<Cluster> {
-  redis = await startRedis();
-  cluster = await startCluster({ redis, ...options });
-  return cluster;
+async function deployment(choices: DeploymentChoices): Promise<Cluster> {
+  return (await deploymentOnOwnRedis(choices)).world;
 }
 
 /** Whether a command runs `script` (by its sha, or in full when Redis did not know it yet). */

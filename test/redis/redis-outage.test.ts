@@ -5,28 +5,19 @@
  * clear "start again" and never a login, and a fresh start works.
  */
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import type { RunningRedis } from '../helpers/redis-server.js';
 import { Browser } from './browser.js';
-import { startCluster, type Cluster } from './cluster.js';
+import type { Cluster } from './cluster.js';
+import { useDeploymentsEachOnOwnRedis } from './deployments.js';
 
 const enabled = redisAvailable();
-let redis: RunningRedis | undefined;
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-  await redis?.stop();
-  redis = undefined;
-});
+const deploymentOnOwnRedis = useDeploymentsEachOnOwnRedis();
 
 /** A deployment on a redis-server of its own, with a short store deadline so a hung Redis answers quickly. */
-async function deployment(): Promise<{ world: Cluster; server: RunningRedis }> {
-  redis = await startRedis();
-  cluster = await startCluster({ redis, operationTimeoutMs: 300 });
-  return { world: cluster, server: redis };
+function deployment(): Promise<{ world: Cluster; server: RunningRedis }> {
+  return deploymentOnOwnRedis({ operationTimeoutMs: 300 });
 }
 
 /** Every instance reaches Redis again and every store's subscriber is back on the channel. */

@@ -4,32 +4,14 @@
  * webhook, and racing requests of one browser or one user spread over the instances end in one push and one
  * login.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { eventData, openSse } from '../events/sse-client.js';
 import { Browser } from './browser.js';
-import { startCluster, type Cluster } from './cluster.js';
+import { useDeploymentsOnOneRedis } from './deployments.js';
 
 const enabled = redisAvailable();
-let redis: RunningRedis | undefined;
-let cluster: Cluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) redis = await startRedis();
-});
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-async function deployment(): Promise<Cluster> {
-  cluster = await startCluster({ redis: redis! });
-  return cluster;
-}
+const deployment = useDeploymentsOnOneRedis();
 
 describe.skipIf(!enabled)('a login spread over three instances', () => {
   it('completes with each step on another instance: password on A, push from B, webhook to A, completion on C, page on A', async () => {

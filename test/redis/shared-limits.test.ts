@@ -3,31 +3,14 @@
  * denial in whichever instance records it) and the resend allowance live in Redis, so spreading requests
  * over A, B (another process) and C gains an attacker nothing and costs the user nothing extra.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { Browser } from './browser.js';
-import { startCluster, type Cluster, type ClusterOptions } from './cluster.js';
+import type { Cluster } from './cluster.js';
+import { useDeploymentsOnOneRedis } from './deployments.js';
 
 const enabled = redisAvailable();
-let redis: RunningRedis | undefined;
-let cluster: Cluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) redis = await startRedis();
-});
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-async function deployment(options: Omit<ClusterOptions, 'redis'>): Promise<Cluster> {
-  cluster = await startCluster({ redis: redis!, ...options });
-  return cluster;
-}
+const deployment = useDeploymentsOnOneRedis();
 
 /** A new browser at `ip` that passed the password step on A. */
 async function signedIn(world: Cluster, username: string, ip: string): Promise<Browser> {
