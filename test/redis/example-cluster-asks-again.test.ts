@@ -4,10 +4,10 @@
  * and the notifications (kept in Redis beside the sessions); a browser remembered by one worker is let in by
  * another. The example imports the package by its name: this file needs `npm run build` first.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshRequest, startExampleCluster, type FreshAnswer, type RunningCluster } from '../helpers/example-cluster.js';
+import { describe, expect, it } from 'vitest';
+import { freshRequest, type FreshAnswer } from '../helpers/example-cluster.js';
+import { useExampleClusterOnRedis } from '../helpers/example-cluster-on-redis.js';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 
 interface PhoneState {
   phones: Array<{ username: string; factorSid: string; challenges: Array<{ sid: string; message: string; replaced: boolean }> }>;
@@ -32,24 +32,14 @@ class CookieJar {
 }
 
 describe.skipIf(!redisAvailable())('the clustered example asks the phone again', () => {
-  let redis: RunningRedis;
-  let cluster: RunningCluster;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    cluster = await startExampleCluster({ redisUrl: redis.url, workers: 3 });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    await redis?.stop();
-  });
+  const example = useExampleClusterOnRedis(3);
 
   const jar = new CookieJar();
   const workers = new Set<string>();
   async function send(path: string, init: { method?: string; json?: unknown; accept?: string } = {}): Promise<FreshAnswer> {
     const headers: Record<string, string> = { Accept: init.accept ?? 'application/json', Cookie: jar.header() };
     if (init.json !== undefined) headers['Content-Type'] = 'application/json';
-    const answer = await freshRequest(`${cluster.url}${path}`, {
+    const answer = await freshRequest(`${example.cluster.url}${path}`, {
       method: init.method ?? 'GET',
       headers,
       ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
@@ -62,11 +52,11 @@ describe.skipIf(!redisAvailable())('the clustered example asks the phone again',
   /** The phone approves its newest request, checking what it shows first. */
   async function approveOnPhone(message: string): Promise<void> {
     for (let attempt = 0; attempt < 50; attempt += 1) {
-      const state = JSON.parse((await freshRequest(`${cluster.url}/device/api/state`, { headers: { Accept: 'application/json' } })).body) as PhoneState;
+      const state = JSON.parse((await freshRequest(`${example.cluster.url}/device/api/state`, { headers: { Accept: 'application/json' } })).body) as PhoneState;
       const phone = state.phones.find((p) => p.username === 'alice');
       const newest = phone?.challenges.find((c) => !c.replaced);
       if (phone && newest?.message === message) {
-        const approved = await freshRequest(`${cluster.url}/device/api/approve`, {
+        const approved = await freshRequest(`${example.cluster.url}/device/api/approve`, {
           method: 'POST',
           headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
           body: JSON.stringify({ factorSid: phone.factorSid, challengeSid: newest.sid }),

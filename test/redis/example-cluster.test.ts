@@ -5,20 +5,18 @@
  * received. Without the secrets that must match across workers, the example refuses to start.
  * The example imports the package by its name: this file needs `npm run build` first.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clusterSecrets,
   freshRequest,
   openEventStream,
   runExampleUntilExit,
   sessionCookie,
-  startExampleCluster,
   type EventStream,
   type FreshAnswer,
-  type RunningCluster,
 } from '../helpers/example-cluster.js';
+import { useExampleClusterOnRedis } from '../helpers/example-cluster-on-redis.js';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 
 const WEBHOOK_PATH = '/twilio/verify-webhook';
 
@@ -27,30 +25,19 @@ interface PhoneState {
 }
 
 describe.skipIf(!redisAvailable())('the example as a cluster of three workers on Redis', () => {
-  let redis: RunningRedis;
-  let cluster: RunningCluster;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    cluster = await startExampleCluster({ redisUrl: redis.url, workers: 3 });
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-    await redis?.stop();
-  });
+  const example = useExampleClusterOnRedis(3);
 
   it('starts three worker processes and prints where to go', () => {
-    expect(cluster.workerPids.size).toBe(3);
-    expect(cluster.output()).toContain('3 worker processes on one port');
+    expect(example.cluster.workerPids.size).toBe(3);
+    expect(example.cluster.output()).toContain('3 worker processes on one port');
     // The banner names Redis by host and port only: a REDIS_URL may carry a password.
-    expect(cluster.output()).toContain(`Redis at 127.0.0.1:${redis.port}`);
+    expect(example.cluster.output()).toContain(`Redis at 127.0.0.1:${example.redis.port}`);
   });
 
   it('a login spread over the workers completes, and a page on another worker than the webhook is told', async () => {
     const answers: FreshAnswer[] = [];
     const send = async (path: string, init: Parameters<typeof freshRequest>[1] = {}): Promise<FreshAnswer> => {
-      const answer = await freshRequest(`${cluster.url}${path}`, init);
+      const answer = await freshRequest(`${example.cluster.url}${path}`, init);
       answers.push(answer);
       return answer;
     };
@@ -69,7 +56,7 @@ describe.skipIf(!redisAvailable())('the example as a cluster of three workers on
     // The session's waiting page, held on several workers: every stream says pending.
     const streams: EventStream[] = [];
     for (let opened = 0; opened < 9 && new Set(streams.map((s) => s.worker)).size < 3; opened += 1) {
-      const stream = await openEventStream(`${cluster.url}/login/push/events`, cookie);
+      const stream = await openEventStream(`${example.cluster.url}/login/push/events`, cookie);
       await stream.next(['pending']);
       streams.push(stream);
     }
@@ -81,7 +68,7 @@ describe.skipIf(!redisAvailable())('the example as a cluster of three workers on
       const phone = state.phones.find((p) => p.username === 'alice');
       const challenge = phone?.challenges.find((c) => !c.replaced);
       expect(challenge).toBeDefined();
-      const logged = cluster.requests().length;
+      const logged = example.cluster.requests().length;
       const approve = await send('/device/api/approve', {
         method: 'POST',
         headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
@@ -90,7 +77,7 @@ describe.skipIf(!redisAvailable())('the example as a cluster of three workers on
       expect(approve.status).toBe(200);
 
       // The emulator's webhook reached one worker; a stream held by another one is told of the approval.
-      const webhook = await cluster.waitForRequest(logged, (r) => r.method === 'POST' && r.path === WEBHOOK_PATH);
+      const webhook = await example.cluster.waitForRequest(logged, (r) => r.method === 'POST' && r.path === WEBHOOK_PATH);
       expect(webhook.status).toBe(200);
       const elsewhere = streams.find((s) => s.worker !== webhook.worker);
       expect(elsewhere, `every stream is on worker ${webhook.worker}`).toBeDefined();
@@ -114,7 +101,7 @@ describe.skipIf(!redisAvailable())('the example as a cluster of three workers on
   });
 
   it('fresh connections are spread over the workers, and each page shows which one answered', async () => {
-    const pages = await Promise.all(Array.from({ length: 6 }, () => freshRequest(`${cluster.url}/`)));
+    const pages = await Promise.all(Array.from({ length: 6 }, () => freshRequest(`${example.cluster.url}/`)));
     const workers = new Set(pages.map((page) => page.worker));
     expect(workers.size).toBeGreaterThanOrEqual(2);
     for (const page of pages) {
