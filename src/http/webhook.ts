@@ -14,6 +14,7 @@ import { confirmFactorChange, FACTOR_EVENTS, type FactorEventDeps } from './webh
 export interface WebhookDeps extends Omit<FactorEventDeps, 'api'> {
   /** Only confirming reads are used: the webhook's own claims are never trusted. */
   api: Pick<VerifyPort, 'fetchChallenge' | 'listPushFactors'>;
+  /** The strategy's guarded store: its failures arrive as STORE_ERROR (503), so Twilio retries the delivery. */
   store: ChallengeStore;
   accountSid: string;
   serviceSid: string;
@@ -185,16 +186,6 @@ function field(event: Record<string, unknown>, name: string): string | undefined
   return value;
 }
 
-/** Store failures become STORE_ERROR (503), so Twilio may retry and nothing is half-done. */
-async function fromStore<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (error) {
-    if (isVerifyPushError(error)) throw error;
-    throw new VerifyPushError('STORE_ERROR', 'The challenge store failed.', { cause: error });
-  }
-}
-
 async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res: ServerResponse): Promise<Answer> {
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
@@ -223,7 +214,7 @@ async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res
   // Guess: the uuid stays the same across Twilio's retries of one delivery (a new one is handled as new).
   const claimKey = uuid === undefined ? undefined : `webhook:${uuid}`;
   const owner = newOperationId();
-  if (claimKey !== undefined && !(await fromStore(deps.store.claim(claimKey, DEDUPE_TTL_MS, owner)))) {
+  if (claimKey !== undefined && !(await deps.store.claim(claimKey, DEDUPE_TTL_MS, owner))) {
     return { status: 200, body: { result: 'duplicate' satisfies Outcome } };
   }
   try {
@@ -255,7 +246,7 @@ async function confirmAndSettle(
   event: Record<string, unknown>,
   challengeSid: string,
 ): Promise<Answer> {
-  const record = await fromStore(deps.store.get(challengeSid));
+  const record = await deps.store.get(challengeSid);
   // Unknown (never ours, or long gone) and already-settled challenges cost no Twilio call. A denial is the
   // exception: the phone can deny a challenge we superseded or expired (Twilio cannot cancel it), and every
   // denial must count toward the user's denial limit.
