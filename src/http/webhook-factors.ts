@@ -10,8 +10,11 @@ export interface FactorEventDeps {
   deviceChanged(event: { kind: 'added' | 'removed'; identity: string; factorSid: string }): Promise<void>;
 }
 
-/** Time allowed for the confirming read, retries included (Twilio waits about 15 s for the answer). */
-const CONFIRM_BUDGET_MS = 10_000;
+/**
+ * Time allowed for a webhook's confirming read from Twilio, retries included.
+ * Guess: Twilio waits about 15 s for a webhook answer; answering within that keeps its retry (if any) useful.
+ */
+export const CONFIRM_BUDGET_MS = 10_000;
 
 export const FACTOR_EVENTS: ReadonlySet<string> = new Set(['factor.verified', 'factor.deleted']);
 

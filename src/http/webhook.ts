@@ -9,7 +9,8 @@ import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { TwilioChallenge } from '../twilio/resources.js';
 import type { VerifyPort } from '../twilio/verify-api.js';
 import { contentKind, formParams, jsonParams, obtainBody, type MaybeParsedRequest } from './webhook-body.js';
-import { confirmFactorChange, FACTOR_EVENTS, type FactorEventDeps } from './webhook-factors.js';
+import { sendJson } from './json.js';
+import { CONFIRM_BUDGET_MS, confirmFactorChange, FACTOR_EVENTS, type FactorEventDeps } from './webhook-factors.js';
 
 export interface WebhookDeps extends Omit<FactorEventDeps, 'api'> {
   /** Only confirming reads are used: the webhook's own claims are never trusted. */
@@ -42,11 +43,6 @@ const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 const MAX_BODY_BYTES_LIMIT = 1024 * 1024;
 /** How long a delivery id is remembered. Guess: Twilio does not retry a delivery a day later. */
 const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
-/**
- * Time allowed for the confirming fetch, retries included.
- * Guess: Twilio waits about 15 s for a webhook answer; answering within that keeps its retry (if any) useful.
- */
-const CONFIRM_BUDGET_MS = 10_000;
 const CHALLENGE_EVENTS = new Set(['challenge.approved', 'challenge.denied']);
 /** Guess: Twilio's `uuid` is a UUID; anything that is not a short token of this shape is not from Twilio. */
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -222,7 +218,7 @@ async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res
       const told = await confirmFactorChange(deps, type, { identity: field(event, 'entity_identity'), factorSid: field(event, 'factor_sid') });
       return told ? { status: 200, body: { result: 'settled' satisfies Outcome } } : ignored();
     }
-    return await confirmAndSettle(deps, event, challengeSid);
+    return await confirmAndSettle(deps, event, type, challengeSid);
   } catch (error) {
     if (claimKey !== undefined && (!isVerifyPushError(error) || error.status >= 500)) {
       // The store is likely what failed; if the release fails too, the login still completes by polling.
@@ -232,7 +228,7 @@ async function handleWebhook(config: HandlerConfig, req: MaybeParsedRequest, res
   }
 }
 
-function worthConfirming(record: ChallengeRecord, type: string | undefined): boolean {
+function worthConfirming(record: ChallengeRecord, type: string): boolean {
   if (record.status === 'pending') return true;
   return type === 'challenge.denied' && (record.status === 'superseded' || record.status === 'expired');
 }
@@ -244,6 +240,7 @@ function ignored(): Answer {
 async function confirmAndSettle(
   deps: WebhookDeps,
   event: Record<string, unknown>,
+  type: string,
   challengeSid: string,
 ): Promise<Answer> {
   const record = await deps.store.get(challengeSid);
@@ -256,7 +253,7 @@ async function confirmAndSettle(
     await deps.recorder.finishDenial(record);
     return { status: 200, body: { result: 'settled' satisfies Outcome } };
   }
-  if (!worthConfirming(record, field(event, 'type'))) return ignored();
+  if (!worthConfirming(record, type)) return ignored();
   // The event must describe the challenge we recorded. Guess: Twilio always sends entity_identity and
   // factor_sid; when absent, the confirming fetch (made with the record's identity) is the check.
   const identity = field(event, 'entity_identity');
@@ -284,12 +281,7 @@ async function confirmAndSettle(
 
 function send(res: ServerResponse, answer: Answer): void {
   if (res.headersSent) return;
-  const payload = JSON.stringify(answer.body);
-  res.statusCode = answer.status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.setHeader('Cache-Control', 'no-store');
   // After refusing an oversized body we may not have read it all: do not reuse the connection.
   if (answer.status === 413) res.setHeader('Connection', 'close');
-  res.end(payload);
+  sendJson(res, answer.status, answer.body);
 }
