@@ -1,23 +1,16 @@
-import { pathToFileURL } from 'node:url';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import request from 'supertest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { VerifyPushStrategy } from 'passport-twilio-verify-push';
-import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
-import { readmeBlock, writeGenerated } from './readme-blocks.js';
+import { useEmulatorOnMovableClock } from './emulator-on-movable-clock.js';
+import { mountSamples } from './readme-blocks.js';
 
-let emulator: RunningEmulator;
-// The strategy's and the emulator's clock: a test moves it instead of waiting in real time.
-let offset = 0;
-const clock = (): number => Date.now() + offset;
-beforeAll(async () => {
-  emulator = await VerifyPushEmulator.start({ clock });
-});
-afterAll(() => emulator.close());
+const readme = useEmulatorOnMovableClock();
 
 it('runs the README enrolment routes: signed-in user only, first phone on trust, later changes need a fresh push', async () => {
+  const { emulator, clock, advance, untilAnswered } = readme;
   const serviceSid = await emulator.createService('README enrolment');
   const push = new VerifyPushStrategy({
     client: emulator.client(),
@@ -35,14 +28,7 @@ it('runs the README enrolment routes: signed-in user only, first phone on trust,
   app.post('/login/push', passport.authenticate('verify-push'), (_req, res) => res.json({ ok: true }));
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));
-  // The sample's imports stay on top; its statements run where `app`, `passport` and `push` exist.
-  const lines = readmeBlock('enrolment').split('\n');
-  const imports = lines.filter((line) => line.startsWith('import ')).join('\n');
-  const body = lines.filter((line) => !line.startsWith('import ')).join('\n');
-  const source = `${imports}\nexport function mount(app: any, passport: any, push: any) {\n${body}\n}\n`;
-  const file = writeGenerated('readme/enrolment/routes.ts', source);
-  const { mount } = (await import(pathToFileURL(file).href)) as { mount(app: unknown, passport: unknown, push: unknown): void };
-  mount(app, passport, push);
+  await mountSamples(['enrolment'], 'enrolment', { app, passport, push });
   const agent = request.agent(app);
 
   await agent.post('/account/push/token').expect(401, { error: 'NOT_AUTHENTICATED' });
@@ -61,11 +47,7 @@ it('runs the README enrolment routes: signed-in user only, first phone on trust,
 
   const pending = await agent.post('/login/push').set('Accept', 'application/json').expect(202);
   await phone.approveTransaction({ serviceSid, identity, factorSid, transactionId: pending.body.transactionId });
-  let answer = await agent.post('/login/push').set('Accept', 'application/json');
-  for (let polls = 0; answer.status === 202 && polls < 5; polls += 1) {
-    offset += answer.body.pollAfterMs;
-    answer = await agent.post('/login/push').set('Accept', 'application/json');
-  }
+  const answer = await untilAnswered(() => agent.post('/login/push').set('Accept', 'application/json'));
   expect(answer.status).toBe(200);
 
   const listed = await agent.get('/account/push/factors').expect(200);
@@ -73,16 +55,12 @@ it('runs the README enrolment routes: signed-in user only, first phone on trust,
 
   // Hours later the same session is signed in, but changing devices needs a fresh approval: the page asks for
   // one on the confirm route, waits for the phone, and tries again.
-  offset += 6 * 60 * 60_000;
+  advance(6 * 60 * 60_000);
   await agent.post('/account/push/token').expect(403, { error: 'STEP_UP_REQUIRED' });
   const confirm = await agent.post('/account/push/confirm').set('Accept', 'application/json').expect(202);
   expect(confirm.body).toMatchObject({ purpose: 'step-up', message: 'Approve changing your devices?' });
   await phone.approveTransaction({ serviceSid, identity, factorSid, transactionId: confirm.body.transactionId });
-  let confirmed = await agent.post('/account/push/confirm').set('Accept', 'application/json');
-  for (let polls = 0; confirmed.status === 202 && polls < 5; polls += 1) {
-    offset += confirmed.body.pollAfterMs;
-    confirmed = await agent.post('/account/push/confirm').set('Accept', 'application/json');
-  }
+  const confirmed = await untilAnswered(() => agent.post('/account/push/confirm').set('Accept', 'application/json'));
   expect(confirmed.status).toBe(200);
   await agent.delete(`/account/push/factors/${factorSid}`).expect(204);
   await agent.get('/account/push/factors').expect(200, { factors: [] });

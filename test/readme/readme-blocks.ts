@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -91,4 +91,25 @@ export function writeGenerated(relativePath: string, source: string): string {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, source);
   return path;
+}
+
+/** What the route samples use without declaring it: the user's Express app, Passport and the strategy. */
+export interface SampleSurroundings {
+  app: unknown;
+  passport: unknown;
+  push?: unknown;
+}
+
+/**
+ * Mounts README route samples as a user's app would hold them: one module under test-output/readme/<folder>/
+ * with the samples' imports on top and their statements in a function where `app`, `passport` and `push` exist.
+ */
+export async function mountSamples(names: string[], folder: string, surroundings: SampleSurroundings): Promise<void> {
+  const lines = names.flatMap((name) => readmeBlock(name).split('\n'));
+  const imports = [...new Set(lines.filter((line) => line.startsWith('import ')))].join('\n');
+  const body = lines.filter((line) => !line.startsWith('import ')).join('\n');
+  const source = `${imports}\nexport function mount(app: any, passport: any, push: any) {\n${body}\n}\n`;
+  const file = writeGenerated(`readme/${folder}/routes.ts`, source);
+  const { mount } = (await import(pathToFileURL(file).href)) as { mount(app: unknown, passport: unknown, push: unknown): void };
+  mount(surroundings.app, surroundings.passport, surroundings.push);
 }

@@ -3,36 +3,19 @@
  * would run them: mounted on one Express app with the built package, against the emulator, with a phone that
  * approves silently (the transaction id from the pending answer) and a clock the test moves.
  */
-import { pathToFileURL } from 'node:url';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import request from 'supertest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { VerifyPushStrategy } from 'passport-twilio-verify-push';
-import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
-import { readmeBlock, writeGenerated } from './readme-blocks.js';
+import { useEmulatorOnMovableClock } from './emulator-on-movable-clock.js';
+import { mountSamples } from './readme-blocks.js';
 
-let emulator: RunningEmulator;
-let offset = 0;
-const clock = (): number => Date.now() + offset;
-beforeAll(async () => {
-  emulator = await VerifyPushEmulator.start({ clock });
-});
-afterAll(() => emulator.close());
-
-/** The samples as one module: their imports on top, their statements where `app`, `passport` and `push` exist. */
-async function mountSamples(app: express.Express, authenticator: unknown, push: unknown): Promise<void> {
-  const lines = ['step-up', 'approve-action', 'remembered'].flatMap((name) => readmeBlock(name).split('\n'));
-  const imports = [...new Set(lines.filter((line) => line.startsWith('import ')))].join('\n');
-  const body = lines.filter((line) => !line.startsWith('import ')).join('\n');
-  const source = `${imports}\nexport function mount(app: any, passport: any, push: any) {\n${body}\n}\n`;
-  const file = writeGenerated('readme/when-to-push/routes.ts', source);
-  const { mount } = (await import(pathToFileURL(file).href)) as { mount(app: unknown, passport: unknown, push: unknown): void };
-  mount(app, authenticator, push);
-}
+const readme = useEmulatorOnMovableClock();
 
 it('runs the README step-up, transaction and remembered-browser samples', async () => {
+  const { emulator, clock, advance, untilAnswered } = readme;
   const serviceSid = await emulator.createService('README when to push');
   const push = new VerifyPushStrategy({
     client: emulator.client(),
@@ -52,7 +35,7 @@ it('runs the README step-up, transaction and remembered-browser samples', async 
   app.use(instance.session());
   app.post('/password', (req, res, next) => req.logIn({ id: '9' }, (err) => (err ? next(err) : res.sendStatus(204))));
   app.post('/logout', (req, res, next) => req.logout((err) => (err ? next(err) : res.sendStatus(204))));
-  await mountSamples(app, instance, push);
+  await mountSamples(['step-up', 'approve-action', 'remembered'], 'when-to-push', { app, passport: instance, push });
   app.get('/account', (req, res) => res.json({ account: (req.user as { id: string }).id }));
   app.use((err: { code?: string; message?: string; status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(err.status ?? 500).json({ code: err.code ?? 'INTERNAL', message: err.message });
@@ -63,40 +46,31 @@ it('runs the README step-up, transaction and remembered-browser samples', async 
   const { factorSid } = await phone.register({ serviceSid, identity });
   const approveOnPhone = (transactionId: string) => phone.approveTransaction({ serviceSid, identity, factorSid, transactionId });
   const agent = request.agent(app);
-  /** A JSON request repeated after the poll hint until it is no longer pending. */
-  const repeat = async (send: () => request.Test): Promise<request.Response> => {
-    let answer = await send();
-    for (let polls = 0; answer.status === 202 && polls < 5; polls += 1) {
-      offset += answer.body.pollAfterMs;
-      answer = await send();
-    }
-    return answer;
-  };
 
   // Password, "remember this browser", then the login push, approved: the account page.
   await agent.post('/password').expect(204);
   await agent.post('/login/remember').type('form').send({ remember: 'on' }).expect(302);
   const login = await agent.get('/account').set('Accept', 'application/json').expect(202);
   await approveOnPhone(login.body.transactionId);
-  const account = await repeat(() => agent.get('/account').set('Accept', 'application/json'));
+  const account = await untilAnswered(() => agent.get('/account').set('Accept', 'application/json'));
   expect(account.status).toBe(200);
   const cookies = account.headers['set-cookie'] as unknown as string[] | undefined;
   expect(cookies?.some((cookie) => cookie.startsWith('verify_push_browser='))).toBe(true);
 
   // Step-up: recent enough now; five minutes later the page asks the phone again, with its own message.
   await agent.get('/settings/email').set('Accept', 'application/json').expect(200);
-  offset += 301_000;
+  advance(301_000);
   const stepUp = await agent.get('/settings/email').set('Accept', 'application/json').expect(202);
   expect(stepUp.body).toMatchObject({ purpose: 'step-up', returnTo: '/settings/email', message: 'Approve changing your e-mail address?' });
   await approveOnPhone(stepUp.body.transactionId);
-  expect((await repeat(() => agent.get('/settings/email').set('Accept', 'application/json'))).status).toBe(200);
+  expect((await untilAnswered(() => agent.get('/settings/email').set('Accept', 'application/json'))).status).toBe(200);
 
   // A payment: the phone shows it, the same request goes through once approved, and only once.
   const payment = { amount: '120.00', payee: 'ACME Ltd' };
   const asked = await agent.post('/payments').set('Accept', 'application/json').send(payment).expect(202);
   expect(asked.body).toMatchObject({ purpose: 'action', message: 'Pay 120.00 EUR to ACME Ltd?' });
   await approveOnPhone(asked.body.transactionId);
-  const paid = await repeat(() => agent.post('/payments').set('Accept', 'application/json').send(payment));
+  const paid = await untilAnswered(() => agent.post('/payments').set('Accept', 'application/json').send(payment));
   expect(paid.status).toBe(200);
   expect(paid.body).toEqual({ paid: { amount: '120.00', currency: 'EUR', payee: 'ACME Ltd' } });
   await agent.post('/payments').set('Accept', 'application/json').send(payment).expect(202);
