@@ -1,60 +1,23 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import type { RequestListener } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
-import { MY_APP, readmeBlock, replaceExactly, writeGenerated } from './readme-blocks.js';
+import { startReadmeApp, type RunningReadmeApp } from './readme-app-server.js';
 
 const IDENTITY_SECRET = 'readme-quick-start-identity-secret-0123456789';
 
-let emulator: RunningEmulator;
-let server: Server;
-let app: RequestListener | undefined;
+let running: RunningReadmeApp<{ app: RequestListener }>;
 
 beforeAll(async () => {
-  emulator = await VerifyPushEmulator.start();
-  // Listen first: the quick start reads PUBLIC_URL when it is imported.
-  server = createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const serviceSid = await emulator.createService('README quick start');
-  await emulator
-    .client()
-    .verify.v2.services(serviceSid)
-    .webhooks.create({
-      friendlyName: 'quick start',
-      eventTypes: ['challenge.approved', 'challenge.denied'],
-      webhookUrl: `${publicUrl}/twilio/verify-webhook`,
-    });
-  Object.assign(process.env, {
-    TWILIO_ACCOUNT_SID: emulator.accountSid,
-    TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_VERIFY_SERVICE_SID: serviceSid,
-    VERIFY_IDENTITY_SECRET: IDENTITY_SECRET,
-    SESSION_SECRET: 'readme-session-secret',
-    PUBLIC_URL: publicUrl,
-  });
-  (globalThis as { readmeTwilioClient?: unknown }).readmeTwilioClient = emulator.client();
-  writeGenerated('readme/quick-start/my-app.ts', MY_APP);
-  const source = replaceExactly(
-    readmeBlock('quick-start'),
-    'twilio(process.env.TWILIO_ACCOUNT_SID, process.env.TWILIO_AUTH_TOKEN)',
-    // The one change: the real twilio client, pointed at the emulator instead of Twilio's host.
-    '(globalThis as { readmeTwilioClient?: any }).readmeTwilioClient',
-  );
-  const file = writeGenerated('readme/quick-start/app.ts', source);
-  const module = (await import(pathToFileURL(file).href)) as { app: RequestListener };
-  app = module.app;
+  running = await startReadmeApp('quick-start', IDENTITY_SECRET);
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await emulator.close();
+  await running?.close();
 });
 
 it('runs the README quick start: password, push approved on the phone, account page', async () => {
+  const { emulator, server } = running;
   const identity = createHmac('sha256', IDENTITY_SECRET).update('7').digest('hex');
   const serviceSid = process.env.TWILIO_VERIFY_SERVICE_SID!;
   const phone = emulator.device();

@@ -6,15 +6,14 @@
  * by its name: this file needs `npm run build` first.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/index.js';
 import { redisAvailable } from '../helpers/redis-available.js';
 import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
-import { MY_APP, readmeBlock, replaceExactly, writeGenerated } from '../readme/readme-blocks.js';
+import { startReadmeApp, type RunningReadmeApp } from '../readme/readme-app-server.js';
+import { readmeBlock, writeGenerated } from '../readme/readme-blocks.js';
 
 const IDENTITY_SECRET = 'readme-several-instances-identity-secret-0123456789';
 
@@ -56,50 +55,24 @@ describe.skipIf(!redisAvailable())('README: running several instances', () => {
   });
 
   describe('the quick start on node-redis, sessions and challenges on one client', () => {
-    let emulator: RunningEmulator;
-    let server: Server;
-    let sample: { app: RequestListener; redis: { get(key: string): Promise<unknown>; destroy(): void }; store: { get(sid: string): Promise<unknown>; close(): Promise<void> } };
+    let running: RunningReadmeApp<{
+      app: RequestListener;
+      redis: { get(key: string): Promise<unknown>; destroy(): void };
+      store: { get(sid: string): Promise<unknown>; close(): Promise<void> };
+    }>;
 
     beforeAll(async () => {
-      emulator = await VerifyPushEmulator.start();
-      let app: RequestListener | undefined;
-      server = createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const serviceSid = await emulator.createService('README several instances');
-      await emulator
-        .client()
-        .verify.v2.services(serviceSid)
-        .webhooks.create({ friendlyName: 'several instances', eventTypes: ['challenge.approved', 'challenge.denied'], webhookUrl: `${publicUrl}/twilio/verify-webhook` });
-      Object.assign(process.env, {
-        TWILIO_ACCOUNT_SID: emulator.accountSid,
-        TWILIO_AUTH_TOKEN: emulator.authToken,
-        TWILIO_VERIFY_SERVICE_SID: serviceSid,
-        VERIFY_IDENTITY_SECRET: IDENTITY_SECRET,
-        SESSION_SECRET: 'readme-several-instances-session-secret',
-        PUBLIC_URL: publicUrl,
-      });
-      (globalThis as { readmeTwilioClient?: unknown }).readmeTwilioClient = emulator.client();
-      writeGenerated('readme/several-instances/my-app.ts', MY_APP);
-      const source = replaceExactly(
-        readmeBlock('several-instances'),
-        'twilio(process.env.TWILIO_ACCOUNT_SID, process.env.TWILIO_AUTH_TOKEN)',
-        // The one change: the real twilio client, pointed at the emulator instead of Twilio's host.
-        '(globalThis as { readmeTwilioClient?: any }).readmeTwilioClient',
-      );
-      const file = writeGenerated('readme/several-instances/app.ts', source);
-      sample = (await import(pathToFileURL(file).href)) as typeof sample;
-      app = sample.app;
+      running = await startReadmeApp('several-instances', IDENTITY_SECRET);
     });
 
     afterAll(async () => {
-      await sample?.store.close();
-      sample?.redis.destroy();
-      await new Promise((resolve) => server?.close(resolve));
-      await emulator?.close();
+      await running?.sample.store.close();
+      running?.sample.redis.destroy();
+      await running?.close();
     });
 
     it('logs a user in with the session and the challenge in Redis; a hung Redis gives errors, never a hang', { timeout: 60_000 }, async () => {
+      const { emulator, server, sample } = running;
       const identity = createHmac('sha256', IDENTITY_SECRET).update('7').digest('hex');
       const serviceSid = process.env.TWILIO_VERIFY_SERVICE_SID!;
       const phone = emulator.device();
