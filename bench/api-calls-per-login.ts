@@ -17,7 +17,7 @@ import { VerifyPushEmulator, type CallRecord, type RunningEmulator, type Simulat
 import { keepAliveAgent, sleep } from './support/http.js';
 import { approveNewest, Browser } from './support/login-client.js';
 import { naivePushRoutes } from './support/naive-push.js';
-import { identityOf, startPushApp, WEBHOOK_PATH, type BenchUser, type PushApp } from './support/push-app.js';
+import { identityOf, startPushApp, subscribeWebhook, type BenchUser, type PushApp } from './support/push-app.js';
 import { detail, heading, result } from './support/report.js';
 import { fixed, max, mean } from './support/stats.js';
 
@@ -118,11 +118,7 @@ async function main(): Promise<void> {
     const common = { client: emulator.client(), authToken: emulator.authToken };
 
     hook.app = await startPushApp({ ...common, serviceSid: hook.serviceSid, users: hook.users, webhook: true });
-    await emulator.client().verify.v2.services(hook.serviceSid).webhooks.create({
-      friendlyName: 'bench',
-      eventTypes: ['challenge.approved', 'challenge.denied'],
-      webhookUrl: `${hook.app.baseUrl}${WEBHOOK_PATH}`,
-    });
+    await subscribeWebhook(emulator, hook.serviceSid, hook.app);
     poll.app = await startPushApp({ ...common, serviceSid: poll.serviceSid, users: poll.users, webhook: false, pollIntervalMs: POLL_INTERVAL_MS });
     const naiveClient = emulator.client();
     naive.app = await startPushApp({

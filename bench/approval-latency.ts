@@ -15,12 +15,11 @@
  * 1 s on average (half the interval) plus one poll's round trip.
  */
 import { performance } from 'node:perf_hooks';
-import type { RequestHandler } from 'express';
-import { VerifyPushEmulator, type SimulatedDevice } from '../src/testing/index.js';
+import { VerifyPushEmulator } from '../src/testing/index.js';
 import { keepAliveAgent, sleep } from './support/http.js';
-import { approveNewest, Browser, type PhoneRef } from './support/login-client.js';
+import { approveNewest, Browser, enrolPhones, type PhoneRef } from './support/login-client.js';
 import { naivePushRoutes } from './support/naive-push.js';
-import { identityOf, startPushApp, WEBHOOK_PATH, type BenchUser } from './support/push-app.js';
+import { startPushApp, subscribeWebhook } from './support/push-app.js';
 import { detail, heading, result } from './support/report.js';
 import { openStateStream } from './support/sse-reader.js';
 import { fixed, max, mean, median, percentile } from './support/stats.js';
@@ -32,16 +31,6 @@ const BASELINE_POLL_MS = 2000;
 const TARGET_P99_MS = 50;
 const EVENTS_PATH = '/login/push/events';
 
-async function enrol(device: SimulatedDevice, serviceSid: string, users: BenchUser[]): Promise<Map<string, PhoneRef>> {
-  const phones = new Map<string, PhoneRef>();
-  for (const user of users) {
-    const identity = identityOf(user);
-    const { factorSid } = await device.register({ serviceSid, identity });
-    phones.set(user.id, { device, serviceSid, identity, factorSid });
-  }
-  return phones;
-}
-
 async function main(): Promise<void> {
   // The emulator stamps each call with its clock: give it this process's sub-millisecond one.
   const now = (): number => performance.timeOrigin + performance.now();
@@ -51,26 +40,20 @@ async function main(): Promise<void> {
   // One user per login: the per-user start limit is a defence, not what is measured here.
   const ours = Array.from({ length: WARMUP + MEASURED }, (_, i) => ({ id: `sse-${i}` }));
   const naive = Array.from({ length: BASELINE_LOGINS }, (_, i) => ({ id: `poll-${i}` }));
-  const phones = await enrol(device, serviceSid, [...ours, ...naive]);
+  const phones = await enrolPhones(device, serviceSid, [...ours, ...naive]);
 
-  let events: RequestHandler = (_req, _res, next) => next();
   const app = await startPushApp({
     client: emulator.client(),
     authToken: emulator.authToken,
     serviceSid,
     users: [...ours, ...naive],
     webhook: true,
+    eventsPath: EVENTS_PATH,
     extraRoutes(express) {
-      express.get(EVENTS_PATH, (req, res, next) => events(req, res, next));
       naivePushRoutes(express, emulator.client(), serviceSid);
     },
   });
-  events = app.strategy.events() as unknown as RequestHandler;
-  await emulator.client().verify.v2.services(serviceSid).webhooks.create({
-    friendlyName: 'bench',
-    webhookUrl: `${app.baseUrl}${WEBHOOK_PATH}`,
-    eventTypes: ['challenge.approved', 'challenge.denied'],
-  });
+  await subscribeWebhook(emulator, serviceSid, app);
   const agent = keepAliveAgent(8);
 
   // Ours: webhook + SSE, one login after another.

@@ -23,14 +23,13 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { RedisStore } from 'connect-redis';
-import type { RequestHandler } from 'express';
 import { RedisChallengeStore } from '../src/stores/redis/index.js';
-import { VerifyPushEmulator, type RunningEmulator, type SimulatedDevice } from '../src/testing/index.js';
+import { VerifyPushEmulator, type RunningEmulator } from '../src/testing/index.js';
 import { startRedis, type RunningRedis } from '../test/helpers/redis-server.js';
 import { startChild, type ChildServer } from './support/child.js';
 import { keepAliveAgent } from './support/http.js';
-import { approveNewest, Browser, type PhoneRef } from './support/login-client.js';
-import { benchIdentitySecret, identityOf, startPushApp, WEBHOOK_PATH, type BenchUser, type PushApp } from './support/push-app.js';
+import { approveNewest, Browser, enrolPhones, type PhoneRef } from './support/login-client.js';
+import { benchIdentitySecret, startPushApp, subscribeWebhook, type BenchUser, type PushApp, type PushAppOptions } from './support/push-app.js';
 import { closeAppClient, connectAppClient, type AppRedisClient } from './support/redis-client.js';
 import type { RedisInstanceConfig, RedisInstanceReady } from './support/redis-instance.js';
 import { detail, heading, info, result } from './support/report.js';
@@ -65,26 +64,8 @@ interface Setup {
   samples: Sample[];
 }
 
-async function enrol(device: SimulatedDevice, serviceSid: string, users: BenchUser[]): Promise<Map<string, PhoneRef>> {
-  const phones = new Map<string, PhoneRef>();
-  for (const user of users) {
-    const identity = identityOf(user);
-    const { factorSid } = await device.register({ serviceSid, identity });
-    phones.set(user.id, { device, serviceSid, identity, factorSid });
-  }
-  return phones;
-}
-
 function usersFor(prefix: string): BenchUser[] {
   return Array.from({ length: WARMUP + MEASURED }, (_, i) => ({ id: `${prefix}-${i}` }));
-}
-
-async function registerWebhook(emulator: RunningEmulator, serviceSid: string, app: PushApp): Promise<void> {
-  await emulator.client().verify.v2.services(serviceSid).webhooks.create({
-    friendlyName: 'bench',
-    webhookUrl: `${app.baseUrl}${WEBHOOK_PATH}`,
-    eventTypes: ['challenge.approved', 'challenge.denied'],
-  });
 }
 
 /** One login of `setup`; returns its sample. */
@@ -150,39 +131,16 @@ async function main(): Promise<void> {
     const crossUsers = usersFor('cross');
     const redisUsers = [...sameUsers, ...crossUsers];
 
-    let memoryEvents: RequestHandler = (_req, _res, next) => next();
-    const memoryApp = await startPushApp({
-      client: emulator.client(),
-      authToken: emulator.authToken,
-      serviceSid: memoryService,
-      users: memoryUsers,
-      webhook: true,
-      extraRoutes(express) {
-        express.get(EVENTS_PATH, (req, res, next) => memoryEvents(req, res, next));
-      },
-    });
-    memoryEvents = memoryApp.strategy.events() as unknown as RequestHandler;
-    apps.push(memoryApp);
-    await registerWebhook(emulator, memoryService, memoryApp);
-
+    // The two apps in this process differ only in their stores: each takes the webhook and serves the stream.
+    const startHere = async (serviceSid: string, users: BenchUser[], stores: Pick<PushAppOptions, 'store' | 'sessionStore' | 'sessionSecret'>): Promise<PushApp> => {
+      const app = await startPushApp({ client: emulator.client(), authToken: emulator.authToken, serviceSid, users, webhook: true, eventsPath: EVENTS_PATH, ...stores });
+      apps.push(app);
+      await subscribeWebhook(emulator, serviceSid, app);
+      return app;
+    };
+    const memoryApp = await startHere(memoryService, memoryUsers, {});
     const sessionSecret = randomBytes(16).toString('hex');
-    let aEvents: RequestHandler = (_req, _res, next) => next();
-    const instanceA = await startPushApp({
-      client: emulator.client(),
-      authToken: emulator.authToken,
-      serviceSid: redisService,
-      users: redisUsers,
-      webhook: true,
-      store,
-      sessionStore: new RedisStore({ client }),
-      sessionSecret,
-      extraRoutes(express) {
-        express.get(EVENTS_PATH, (req, res, next) => aEvents(req, res, next));
-      },
-    });
-    aEvents = instanceA.strategy.events() as unknown as RequestHandler;
-    apps.push(instanceA);
-    await registerWebhook(emulator, redisService, instanceA);
+    const instanceA = await startHere(redisService, redisUsers, { store, sessionStore: new RedisStore({ client }), sessionSecret });
 
     const config: RedisInstanceConfig = {
       emulatorUrl: emulator.url,
@@ -202,7 +160,7 @@ async function main(): Promise<void> {
         name: 'memory, same instance',
         serviceSid: memoryService,
         users: memoryUsers,
-        phones: await enrol(device, memoryService, memoryUsers),
+        phones: await enrolPhones(device, memoryService, memoryUsers),
         startPort: memoryApp.port,
         watchPort: memoryApp.port,
         samples: [],
@@ -211,7 +169,7 @@ async function main(): Promise<void> {
         name: 'Redis, same instance',
         serviceSid: redisService,
         users: sameUsers,
-        phones: await enrol(device, redisService, sameUsers),
+        phones: await enrolPhones(device, redisService, sameUsers),
         startPort: instanceA.port,
         watchPort: instanceA.port,
         samples: [],
@@ -220,7 +178,7 @@ async function main(): Promise<void> {
         name: 'Redis, cross-instance',
         serviceSid: redisService,
         users: crossUsers,
-        phones: await enrol(device, redisService, crossUsers),
+        phones: await enrolPhones(device, redisService, crossUsers),
         startPort: instanceA.port,
         watchPort: instanceB.ready.port,
         samples: [],

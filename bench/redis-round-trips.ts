@@ -18,15 +18,14 @@
  * loaded: the first EVALSHA of each script on a fresh server gets NOSCRIPT and sends EVAL, once per server.
  */
 import { RedisStore } from 'connect-redis';
-import type { RequestHandler } from 'express';
 import { RedisChallengeStore } from '../src/stores/redis/index.js';
 import { CLAIM, COMPARE_AND_SET, INCREMENT, RELEASE, SET_RECORD, SWAP_ACTIVE } from '../src/stores/redis/scripts.js';
 import { VerifyPushEmulator, type SimulatedDevice } from '../src/testing/index.js';
 import { startRedis, type RunningRedis } from '../test/helpers/redis-server.js';
 import { CountingStore } from './support/counting-store.js';
 import { keepAliveAgent } from './support/http.js';
-import { approveNewest, Browser, type PhoneRef } from './support/login-client.js';
-import { identityOf, startPushApp, WEBHOOK_PATH, type BenchUser, type PushApp } from './support/push-app.js';
+import { approveNewest, Browser, enrolPhones, type PhoneRef } from './support/login-client.js';
+import { startPushApp, subscribeWebhook, type BenchUser, type PushApp } from './support/push-app.js';
 import { closeAppClient, commandCalls, connectAppClient, type AppRedisClient } from './support/redis-client.js';
 import { startMonitor, type RedisMonitor, type SeenCommand } from './support/redis-monitor.js';
 import { detail, heading, info, result } from './support/report.js';
@@ -129,12 +128,7 @@ async function main(): Promise<void> {
     const serviceSid = await emulator.createService('bench round trips');
     const device: SimulatedDevice = emulator.device();
     const users = Array.from({ length: 2 * (WARMUP + LOGINS) }, (_, i) => ({ id: `rt-${i}` }));
-    const phones = new Map<string, PhoneRef>();
-    for (const user of users) {
-      const identity = identityOf(user);
-      phones.set(user.id, { device, serviceSid, identity, factorSid: (await device.register({ serviceSid, identity })).factorSid });
-    }
-    let events: RequestHandler = (_req, _res, next) => next();
+    const phones = await enrolPhones(device, serviceSid, users);
     const running = await startPushApp({
       client: emulator.client(),
       authToken: emulator.authToken,
@@ -145,17 +139,10 @@ async function main(): Promise<void> {
       sessionStore: new RedisStore({ client, prefix: SESSION_PREFIX }),
       // Every limit on, as shipped; the per-IP one high enough for one benchmark address.
       limits: { perIp: { max: 100_000 } },
-      extraRoutes(express) {
-        express.get(EVENTS_PATH, (req, res, next) => events(req, res, next));
-      },
+      eventsPath: EVENTS_PATH,
     });
     app = running;
-    events = running.strategy.events() as unknown as RequestHandler;
-    await emulator.client().verify.v2.services(serviceSid).webhooks.create({
-      friendlyName: 'bench',
-      webhookUrl: `${running.baseUrl}${WEBHOOK_PATH}`,
-      eventTypes: ['challenge.approved', 'challenge.denied'],
-    });
+    await subscribeWebhook(emulator, serviceSid, running);
     monitor = await startMonitor(redis.url);
     const seen = monitor;
 

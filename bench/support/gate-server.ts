@@ -7,7 +7,7 @@ import { VerifyPushEmulator, type RunningEmulator } from '../../src/testing/inde
 import { serveParent } from './child.js';
 import { keepAliveAgent } from './http.js';
 import { approveNewest, Browser } from './login-client.js';
-import { identityOf, startPushApp, WEBHOOK_PATH, type PushApp } from './push-app.js';
+import { identityOf, startPushApp, subscribeWebhook, type PushApp } from './push-app.js';
 
 export interface GateServerReady {
   port: number;
@@ -28,11 +28,7 @@ async function setup(): Promise<GateServerReady> {
   const device = emulator.device();
   const { factorSid } = await device.register({ serviceSid, identity });
   app = await startPushApp({ client: emulator.client(), authToken: emulator.authToken, serviceSid, users: [user], webhook: true });
-  await emulator.client().verify.v2.services(serviceSid).webhooks.create({
-    friendlyName: 'bench',
-    eventTypes: ['challenge.approved', 'challenge.denied'],
-    webhookUrl: `${app.baseUrl}${WEBHOOK_PATH}`,
-  });
+  await subscribeWebhook(emulator, serviceSid, app);
 
   const verified = new Browser({ agent, port: app.port });
   await verified.firstFactor(user.id);

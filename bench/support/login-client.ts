@@ -6,6 +6,7 @@ import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { SimulatedDevice } from '../../src/testing/index.js';
 import { CookieJar, send, sleep, type Answer } from './http.js';
+import { identityOf, type BenchUser } from './push-app.js';
 
 export interface BrowserOptions {
   agent: Agent;
@@ -96,6 +97,17 @@ export interface PhoneRef {
   serviceSid: string;
   identity: string;
   factorSid: string;
+}
+
+/** One phone per user, each enrolled with the identity the strategy derives for that user, by user id. */
+export async function enrolPhones(device: SimulatedDevice, serviceSid: string, users: readonly BenchUser[]): Promise<Map<string, PhoneRef>> {
+  const phones = new Map<string, PhoneRef>();
+  for (const user of users) {
+    const identity = identityOf(user);
+    const { factorSid } = await device.register({ serviceSid, identity });
+    phones.set(user.id, { device, serviceSid, identity, factorSid });
+  }
+  return phones;
 }
 
 /** The user taps "Approve" on the newest pending challenge. */

@@ -16,6 +16,7 @@ import {
   type TwilioClientLike,
   type VerifyPushAuthenticateOptions,
 } from '../../src/index.js';
+import type { RunningEmulator } from '../../src/testing/index.js';
 
 export interface BenchUser {
   id: string;
@@ -53,6 +54,8 @@ export interface PushAppOptions {
   expectWebhooks?: boolean;
   /** Default: the per-IP limit off (every benchmark browser comes from 127.0.0.1), the others as shipped. */
   limits?: RateLimitOptions;
+  /** Mount `strategy.events()` (the waiting page's server-sent events) at this path; default none. */
+  eventsPath?: string;
   /** More routes (e.g. a baseline handler), mounted after sessions and Passport. */
   extraRoutes?(app: Express, passport: InstanceType<typeof Passport>): void;
 }
@@ -130,6 +133,8 @@ export async function startPushApp(options: PushAppOptions): Promise<PushApp> {
   gated.get('/protected', protectedHandler);
   app.use('/gated', gated);
 
+  // The events type is the strategy's own (no Express dependency in the package), hence the cast.
+  if (options.eventsPath !== undefined) app.get(options.eventsPath, strategy.events() as unknown as RequestHandler);
   options.extraRoutes?.(app, passport);
   server.on('request', app);
 
@@ -144,4 +149,13 @@ export async function startPushApp(options: PushAppOptions): Promise<PushApp> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** Points the emulated Verify service's webhook at `app`, for the answers a waiting page is told of. */
+export async function subscribeWebhook(emulator: RunningEmulator, serviceSid: string, app: PushApp): Promise<void> {
+  await emulator.client().verify.v2.services(serviceSid).webhooks.create({
+    friendlyName: 'bench',
+    webhookUrl: `${app.baseUrl}${WEBHOOK_PATH}`,
+    eventTypes: ['challenge.approved', 'challenge.denied'],
+  });
 }

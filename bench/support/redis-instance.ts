@@ -6,7 +6,6 @@
  * live-waiting endpoint, so a page waiting here is woken by a webhook received in another process.
  */
 import { RedisStore } from 'connect-redis';
-import type { RequestHandler } from 'express';
 import { RedisChallengeStore } from '../../src/stores/redis/index.js';
 // The emulator lives in the parent process; this builds a twilio client aimed at its URL.
 import { emulatorClient } from '../../src/testing/sdk-client.js';
@@ -38,7 +37,6 @@ let app: PushApp | undefined;
 async function setup(): Promise<RedisInstanceReady> {
   client = await connectAppClient(config.redisUrl);
   store = await RedisChallengeStore.create({ client });
-  let events: RequestHandler = (_req, _res, next) => next();
   app = await startPushApp({
     client: emulatorClient({ url: config.emulatorUrl, accountSid: config.accountSid, authToken: config.authToken }),
     authToken: config.authToken,
@@ -50,11 +48,8 @@ async function setup(): Promise<RedisInstanceReady> {
     sessionStore: new RedisStore({ client }),
     sessionSecret: config.sessionSecret,
     identitySecret: config.identitySecret,
-    extraRoutes(express) {
-      express.get(config.eventsPath, (req, res, next) => events(req, res, next));
-    },
+    eventsPath: config.eventsPath,
   });
-  events = app.strategy.events() as unknown as RequestHandler;
   return { port: app.port };
 }
 
