@@ -141,19 +141,26 @@ export async function startApp(config: InstanceConfig, emit: (event: InstanceEve
     req.logIn(user, (err) => (err ? next(err) : res.json({ user: user.name })));
   });
 
-  const routeOptions: VerifyPushAuthenticateOptions = { pending: 'callback' };
-  app.post('/login/push', (req, res, next) => {
-    const callback: AuthCallback = (err, user, info, status) => {
-      if (err) return next(err);
-      if (!user) return answerFailure(res, info, status);
-      req.logIn(user, (loginErr) => {
-        if (loginErr) return next(loginErr);
-        loggedIn(req, user);
-        res.json({ loggedIn: user.name, instance });
-      });
+  /**
+   * The strategy with a custom callback, as the login route and as the gate: a refusal is answered with its
+   * code, a verified user is logged in and reported, then `proceed` ends the request or passes it on.
+   */
+  const verifyPush =
+    (options: VerifyPushAuthenticateOptions, proceed: (res: Response, next: NextFunction, user: InstanceUser) => void) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      const callback: AuthCallback = (err, user, info, status) => {
+        if (err) return next(err);
+        if (!user) return answerFailure(res, info, status);
+        req.logIn(user, (loginErr) => {
+          if (loginErr) return next(loginErr);
+          loggedIn(req, user);
+          proceed(res, next, user);
+        });
+      };
+      passport.authenticate('verify-push', options, callback)(req, res, next);
     };
-    passport.authenticate('verify-push', routeOptions, callback)(req, res, next);
-  });
+
+  app.post('/login/push', verifyPush({ pending: 'callback' }, (res, _next, user) => res.json({ loggedIn: user.name, instance })));
   app.post('/login/push/resend', strategy.resend());
   app.get('/login/push/events', strategy.events(deployment.events));
   app.post('/logout', (req, res, next) => {
@@ -161,21 +168,9 @@ export async function startApp(config: InstanceConfig, emit: (event: InstanceEve
   });
 
   // The gate in front of the protected pages, with a custom callback so a refusal says why.
-  const gateOptions: VerifyPushAuthenticateOptions = { gate: true, pending: 'callback' };
   app.use(
     '/app',
-    (req, res, next) => {
-      const callback: AuthCallback = (err, user, info, status) => {
-        if (err) return next(err);
-        if (!user) return answerFailure(res, info, status);
-        req.logIn(user, (loginErr) => {
-          if (loginErr) return next(loginErr);
-          loggedIn(req, user);
-          next();
-        });
-      };
-      passport.authenticate('verify-push', gateOptions, callback)(req, res, next);
-    },
+    verifyPush({ gate: true, pending: 'callback' }, (_res, next) => next()),
     (req, res, next) => (req.user ? next() : res.status(401).json({ code: 'LOGIN_REQUIRED' })),
   );
   app.get('/app/secret', (req, res) => res.json({ user: (req.user as InstanceUser).name, instance }));
