@@ -6,30 +6,31 @@
  * (`CHALLENGE_DENIED`, ...), which is what the same press gets once the webhook has arrived.
  */
 import { describe, expect, it } from 'vitest';
-import { agentFor, answerOnPhone, passwordLogin, useWorld } from './harness.js';
+import { agentFor, answerOnPhone, passwordLogin, useWorld, type Agent } from './harness.js';
 
 const world = useWorld();
 
+/** A browser waiting on its push, whose answer on the phone the app never heard of (the webhook lost). */
+async function answeredUnheard(username: string, answer: 'approve' | 'deny'): Promise<Agent> {
+  const app = await world.startApp();
+  const agent = agentFor(app);
+  await passwordLogin(agent, username);
+  await agent.post('/login/push').expect(202);
+  world.emulator.faults.webhooks({ drop: 1 });
+  await answerOnPhone(world, username, answer);
+  return agent;
+}
+
 describe('"send it again" after the phone answered, before the app heard of it', () => {
   it('after a denial: 409 CHALLENGE_DENIED, as once the webhook has arrived, not 502', async () => {
-    const app = await world.startApp();
-    const agent = agentFor(app);
-    await passwordLogin(agent, 'alice');
-    await agent.post('/login/push').expect(202);
-    world.emulator.faults.webhooks({ drop: 1 });
-    await answerOnPhone(world, 'alice', 'deny');
+    const agent = await answeredUnheard('alice', 'deny');
 
     const res = await agent.post('/login/push/resend');
     expect({ status: res.status, body: res.body }).toEqual({ status: 409, body: { error: 'CHALLENGE_DENIED' } });
   });
 
   it('after an approval: 409, nothing to re-send, and the login still completes', async () => {
-    const app = await world.startApp();
-    const agent = agentFor(app);
-    await passwordLogin(agent, 'bob');
-    await agent.post('/login/push').expect(202);
-    world.emulator.faults.webhooks({ drop: 1 });
-    await answerOnPhone(world, 'bob', 'approve');
+    const agent = await answeredUnheard('bob', 'approve');
 
     const res = await agent.post('/login/push/resend');
     expect(res.status).toBe(409);
