@@ -7,12 +7,16 @@ export interface UnansweredChallenge extends UnansweredPush {
   challengeSid: string;
 }
 
+/** The user's active challenge as a start read it: the pointer's sid and that challenge's record. */
+export interface ActiveChallenge {
+  sid: string | undefined;
+  record: ChallengeRecord | undefined;
+}
+
 /** What a start learned about the user's earlier challenges before creating its own. */
 export interface Reconciled {
   /** The challenge the active pointer named when we looked. */
   activeSid: string | undefined;
-  /** The active challenge's record, as it stood after asking Twilio. */
-  active: ChallengeRecord | undefined;
   /** Challenges the phone has not answered yet, for the new challenge to carry. */
   unanswered: UnansweredChallenge[];
 }
@@ -38,6 +42,12 @@ async function unansweredRecords(store: ChallengeStore, active: ChallengeRecord 
   );
 }
 
+/** The user's active challenge: the pointer, then its record (read once per start, under the start lock). */
+export async function readActive(store: ChallengeStore, identity: string): Promise<ActiveChallenge> {
+  const sid = await store.getActive(identity);
+  return { sid, record: sid === undefined ? undefined : await store.get(sid) };
+}
+
 /**
  * Before a new start, asks Twilio about this user's challenges whose answer we do not know yet: the active one
  * (nobody may have polled it: without a webhook, a denial the phone already sent would otherwise go unseen)
@@ -48,25 +58,23 @@ async function unansweredRecords(store: ChallengeStore, active: ChallengeRecord 
 export async function reconcileUnanswered<User>(
   deps: ReconcileDeps<User>,
   identity: string,
+  active: ActiveChallenge,
   deadline: number,
   asker: Asker<User>,
 ): Promise<Reconciled> {
-  const activeSid = await deps.store.getActive(identity);
-  let active = activeSid === undefined ? undefined : await deps.store.get(activeSid);
   const unanswered: UnansweredChallenge[] = [];
-  for (const record of await unansweredRecords(deps.store, active)) {
+  for (const record of await unansweredRecords(deps.store, active.record)) {
     if (record.status === 'denied') {
       // Recorded, but its count was cut short (the store failed between the writes): finish it now.
       await deps.recorder.finishDenial(record, asker);
       continue;
     }
     const challenge = await deps.api.fetchChallenge(identity, record.challengeSid, deadline).catch(() => undefined);
-    const now = challenge === undefined ? record : await deps.recorder.record(record, challenge, asker);
-    if (now.challengeSid === activeSid) active = now;
+    if (challenge !== undefined) await deps.recorder.record(record, challenge, asker);
     const stillOpen = challenge === undefined || challenge.status === 'pending';
     if (stillOpen && deps.clock() <= record.expiresAt) {
       unanswered.push({ challengeSid: record.challengeSid, startedFrom: record.startedFrom, expiresAt: record.expiresAt });
     }
   }
-  return { activeSid, active, unanswered };
+  return { activeSid: active.sid, unanswered };
 }

@@ -1,14 +1,14 @@
 import type { ResolvedOptions } from '../options.js';
 import { regenerateKeepingData, saveSession } from '../session/regenerate.js';
 import { readEnded, writePending } from '../session/marks.js';
-import type { ChallengeStore } from '../stores/types.js';
+import type { ChallengeRecord, ChallengeStore } from '../stores/types.js';
 import type { VerifyPort } from '../twilio/verify-api.js';
 import type { PendingMark } from '../types.js';
 import { clientIp, sessionTag } from './context.js';
 import { createChallenge, LOGIN, pendingMarkOf, type PushSpec, type StartOrigin } from './create-challenge.js';
 import { addressTag, denialAllowanceUsed, spendStart, startRefused } from './limits.js';
 import { failure, limitFailure, pending, type Outcome } from './outcome.js';
-import { reconcileUnanswered } from './reconcile.js';
+import { readActive, reconcileUnanswered } from './reconcile.js';
 import type { Asker, OutcomeRecorder } from './recorder.js';
 import { withStartLock } from './start-lock.js';
 
@@ -86,7 +86,9 @@ export class Starter<User> {
     if (refused) {
       // The limit may have been reached by this very session's push, which a parallel request on another
       // instance is starting right now: once its lock is released, that push is shared, not refused.
-      const own = await withStartLock(store, identity, lock, () => this.ownPendingStart(identity, sessionTag(asker.req), spec));
+      const own = await withStartLock(store, identity, lock, async () =>
+        ownPendingStart((await readActive(store, identity)).record, sessionTag(asker.req), spec, options.clock()),
+      );
       return own ? pending(pendingMarkOf(own)) : limitFailure(refused);
     }
     const result = await withStartLock(store, identity, lock, () => this.startLocked(asker, identity, spec));
@@ -105,33 +107,32 @@ export class Starter<User> {
   private async startLocked(asker: Asker<User>, identity: string, spec: PushSpec): Promise<Started<User>> {
     const { store, options } = this.deps;
     const { limits, clock, requestTimeoutMs } = options;
+    const ip = clientIp(asker.req);
     const origin: StartOrigin = {
-      startedFrom: addressTag(clientIp(asker.req), options.identitySecret ?? options.serviceSid),
+      startedFrom: addressTag(ip, options.identitySecret ?? options.serviceSid),
       startedBy: sessionTag(asker.req),
     };
-    const own = await this.ownPendingStart(identity, origin.startedBy, spec);
+    const active = await readActive(store, identity);
+    const own = ownPendingStart(active.record, origin.startedBy, spec, clock());
     if (own) return { shared: pendingMarkOf(own) };
     const reconcileDeps = { api: this.deps.api, store, recorder: this.deps.recorder, clock };
-    const reconciled = await reconcileUnanswered(reconcileDeps, identity, clock() + requestTimeoutMs * 2, asker);
+    const reconciled = await reconcileUnanswered(reconcileDeps, identity, active, clock() + requestTimeoutMs * 2, asker);
     const fromHere = reconciled.unanswered.filter((push) => push.startedFrom === origin.startedFrom);
     const locked =
       (await denialAllowanceUsed(store, limits, identity, fromHere, clock())) ??
-      (await spendStart(store, limits, identity, clientIp(asker.req), clock()));
+      (await spendStart(store, limits, identity, ip, clock()));
     if (locked) return { refused: limitFailure(locked) };
     return { created: await createChallenge(this.deps, asker, identity, origin, reconciled, spec) };
   }
+}
 
-  /**
-   * The user's active challenge when this very session started it and it still waits: a parallel request of
-   * the same browser that another instance served first. That request shares it rather than push again.
-   */
-  private async ownPendingStart(identity: string, startedBy: string, spec: PushSpec) {
-    const { store, options } = this.deps;
-    const activeSid = await store.getActive(identity);
-    const active = activeSid === undefined ? undefined : await store.get(activeSid);
-    if (active?.startedBy !== startedBy || active.status !== 'pending' || options.clock() > active.expiresAt) return undefined;
-    // Only the same kind of push: a parallel request for another action must get its own approval.
-    if ((active.purpose ?? 'login') !== spec.purpose || active.actionDigest !== spec.actionDigest) return undefined;
-    return active;
-  }
+/**
+ * The user's active challenge when this very session started it and it still waits: a parallel request of
+ * the same browser that another instance served first. That request shares it rather than push again.
+ */
+function ownPendingStart(active: ChallengeRecord | undefined, startedBy: string, spec: PushSpec, now: number): ChallengeRecord | undefined {
+  if (active?.startedBy !== startedBy || active.status !== 'pending' || now > active.expiresAt) return undefined;
+  // Only the same kind of push: a parallel request for another action must get its own approval.
+  if ((active.purpose ?? 'login') !== spec.purpose || active.actionDigest !== spec.actionDigest) return undefined;
+  return active;
 }
