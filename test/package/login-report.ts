@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 import { PACKAGE_ROOT, assertBuilt } from './package-paths.js';
 
 const execFileAsync = promisify(execFile);
@@ -54,4 +55,32 @@ export async function runLoginFixture(program: string, env: Record<string, strin
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`node ${program} failed:\n${stderr || stdout || String(error)}`);
   }
+}
+
+/**
+ * What a user sees of one whole login, step by step, whichever module system and however many instances ran
+ * it: no 5xx, the password step, the gate's push (one on the phone), pending for a JSON client, the webhook
+ * accepted, completion, and the protected page twice.
+ */
+export function expectCompleteLogin(report: LoginReport): void {
+  // The app ran on the same Node as the test runner (CI runs the suite on each supported Node line).
+  expect(report.node).toBe(process.version);
+  // No step failed on the server (this lists the error a broken build gives, e.g. on its first Twilio call).
+  expect(report.seen.filter((answer) => answer.status >= 500)).toEqual([]);
+
+  // The password step logs the user in for the first factor and sends them to the protected page…
+  expect(report.login).toEqual({ status: 302, location: '/account' });
+  // …where the gate starts the push and sends the browser to the waiting page; a JSON client sees it pending.
+  expect(report.gate).toEqual({ status: 303, location: '/login/push/wait' });
+  expect(report.pending.status).toBe(202);
+  expect(report.pending.body).toMatchObject({ status: 'pending', code: 'CHALLENGE_PENDING' });
+  expect(report.pushesOnPhone).toBe(1);
+
+  // The phone approved; Twilio's webhook reached the app and was accepted.
+  expect(report.webhooks).toEqual([{ type: 'challenge.approved', outcome: 'sent', status: 200 }]);
+
+  // Completion logs in and returns to the protected page, which now lets the session through.
+  expect(report.complete).toEqual({ status: 302, location: '/account' });
+  expect(report.account).toEqual({ status: 200, body: 'Welcome, alice!' });
+  expect(report.again).toEqual({ status: 200, body: 'Welcome, alice!' });
 }
