@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { VerifyPushError } from '../errors.js';
 import type { ChallengeStore } from '../stores/types.js';
+import { newOperationId } from './records.js';
 
 export interface StartLockOptions {
   /** How long the lock holds if its owner dies without releasing it (store clock), in ms. */
@@ -29,7 +29,7 @@ export async function withStartLock<T>(
   run: () => Promise<T>,
 ): Promise<T> {
   const key = `start-lock:${identity}`;
-  const owner = randomBytes(12).toString('base64url');
+  const owner = newOperationId();
   const giveUpAt = Date.now() + options.waitMs;
   while (!(await store.claim(key, options.holdMs, owner))) {
     if (Date.now() >= giveUpAt) {
