@@ -12,9 +12,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { freshRequest, startExampleCluster, type RunningCluster } from '../helpers/example-cluster.js';
+import { freshRequest } from '../helpers/example-cluster.js';
+import { useExampleClusterOnRedis } from '../helpers/example-cluster-on-redis.js';
 import { redisAvailable } from '../helpers/redis-available.js';
-import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { browserAvailable, launchBrowser, logInWithPassword, newContext, screenshot } from './harness.js';
 
 const USERS = [
@@ -25,20 +25,16 @@ const USERS = [
 const MAX_SIGN_INS = 10;
 
 describe.skipIf(!browserAvailable() || !redisAvailable())('the clustered example in a real browser', () => {
+  // Its hooks come first: the browser closes before the cluster and Redis stop (after-hooks run in reverse).
+  const example = useExampleClusterOnRedis(3);
   let browser: Browser;
-  let redis: RunningRedis;
-  let cluster: RunningCluster;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    cluster = await startExampleCluster({ redisUrl: redis.url, workers: 3 });
     browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await cluster?.stop();
-    await redis?.stop();
   });
 
   /** Password, then (bob's first time) enrolment of the simulated phone, up to the waiting page. */
@@ -48,14 +44,14 @@ describe.skipIf(!browserAvailable() || !redisAvailable())('the clustered example
     page.on('response', (response) => {
       if (new URL(response.url()).pathname === '/login/push/events') streamWorkers.push(response.headers()['x-worker'] ?? '');
     });
-    await logInWithPassword(page, cluster.url, user.username, user.password);
+    await logInWithPassword(page, example.cluster.url, user.username, user.password);
     await page.waitForURL((url) => url.pathname === '/login/push/wait' || url.pathname === '/enrol');
     if (new URL(page.url()).pathname === '/enrol') {
       // The phone is enrolled by the primary, whichever worker served the page.
       await page.getByRole('button', { name: 'Enrol the simulated phone' }).click();
       await page.getByText(`Phone enrolled: ${user.username}'s simulated phone.`).waitFor();
       await page.getByRole('link', { name: 'Continue signing in' }).click();
-      await page.waitForURL(`${cluster.url}/login/push/wait`);
+      await page.waitForURL(`${example.cluster.url}/login/push/wait`);
     }
     await page.getByRole('heading', { name: 'Check your phone' }).waitFor();
     await page.getByText('live (server-sent events)').waitFor();
@@ -66,13 +62,13 @@ describe.skipIf(!browserAvailable() || !redisAvailable())('the clustered example
   /** Connections of the test's own until one is answered by `worker`: the next connection goes to another one. */
   async function nextConnectionAvoids(worker: string): Promise<void> {
     for (let probe = 0; probe < 6; probe += 1) {
-      if ((await freshRequest(`${cluster.url}/`)).worker === worker) return;
+      if ((await freshRequest(`${example.cluster.url}/`)).worker === worker) return;
     }
   }
 
   it('approve on the device page: the waiting page moves on though the webhook hit another worker', { timeout: 120_000 }, async () => {
     const phone = await (await newContext(browser)).newPage();
-    await phone.goto(`${cluster.url}/device`);
+    await phone.goto(`${example.cluster.url}/device`);
     const seen: Array<{ stream: string; webhook: string }> = [];
 
     for (let signIn = 0; signIn < MAX_SIGN_INS; signIn += 1) {
@@ -85,12 +81,12 @@ describe.skipIf(!browserAvailable() || !redisAvailable())('the clustered example
       const approve = phone.getByRole('button', { name: 'Approve' });
       await approve.waitFor();
       await nextConnectionAvoids(streamWorkers.at(-1)!);
-      const logged = cluster.requests().length;
+      const logged = example.cluster.requests().length;
       await approve.click();
-      const webhook = await cluster.waitForRequest(logged, (r) => r.method === 'POST' && r.path === '/twilio/verify-webhook');
+      const webhook = await example.cluster.waitForRequest(logged, (r) => r.method === 'POST' && r.path === '/twilio/verify-webhook');
       expect(webhook.status).toBe(200);
 
-      await page.waitForURL(`${cluster.url}/account`);
+      await page.waitForURL(`${example.cluster.url}/account`);
       expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe(`Welcome, ${user.displayName}`);
       expect(await page.locator('header').innerText()).toContain(`Signed in as ${user.username}`);
       // The stream that told the page: the one open when the approval came (a page may have reconnected).
