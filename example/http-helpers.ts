@@ -5,14 +5,29 @@ import type { ExampleContext } from './context.js';
 import type { PublicUser } from './users.js';
 import type { PageChrome } from './views/layout.js';
 
-interface MessageSession {
-  messages?: unknown;
-  notices?: unknown;
-}
-
 /** The user who passed the password step, if any (Passport puts it on `req.user`). */
 export function currentUser(req: Request): PublicUser | undefined {
   return req.user as PublicUser | undefined;
+}
+
+/** The session's lists of texts for the next page: errors (`messages`) and good news (`notices`). */
+type SessionList = 'messages' | 'notices';
+type ListSession = Partial<Record<SessionList, unknown>>;
+
+function addToList(req: Request, list: SessionList, text: string): void {
+  const session = req.session as unknown as ListSession;
+  const items = Array.isArray(session[list]) ? (session[list] as unknown[]) : [];
+  items.push(text);
+  session[list] = items;
+}
+
+/** The list's texts, once: the next page shows them and they are gone. */
+function takeList(req: Request, list: SessionList): string[] {
+  const session = req.session as unknown as ListSession | undefined;
+  const items = session?.[list];
+  if (!session || !Array.isArray(items)) return [];
+  delete session[list];
+  return items.filter((item): item is string => typeof item === 'string');
 }
 
 /**
@@ -20,34 +35,20 @@ export function currentUser(req: Request): PublicUser | undefined {
  * same `req.session.messages` array, so the login page shows both kinds.
  */
 export function addMessage(req: Request, message: string): void {
-  const session = req.session as unknown as MessageSession;
-  const list = Array.isArray(session.messages) ? (session.messages as unknown[]) : [];
-  list.push(message);
-  session.messages = list;
+  addToList(req, 'messages', message);
 }
 
 export function takeMessages(req: Request): string[] {
-  const session = req.session as unknown as MessageSession | undefined;
-  if (!session || !Array.isArray(session.messages)) return [];
-  const messages = session.messages.filter((m): m is string => typeof m === 'string');
-  delete session.messages;
-  return messages;
+  return takeList(req, 'messages');
 }
 
 /** Good news for the next page (a change saved, a sign-out done), kept apart from the error messages. */
 export function addNotice(req: Request, notice: string): void {
-  const session = req.session as unknown as MessageSession;
-  const list = Array.isArray(session.notices) ? (session.notices as unknown[]) : [];
-  list.push(notice);
-  session.notices = list;
+  addToList(req, 'notices', notice);
 }
 
 export function takeNotices(req: Request): string[] {
-  const session = req.session as unknown as MessageSession | undefined;
-  if (!session || !Array.isArray(session.notices)) return [];
-  const notices = session.notices.filter((m): m is string => typeof m === 'string');
-  delete session.notices;
-  return notices;
+  return takeList(req, 'notices');
 }
 
 /** JSON for scripts and API clients (an app on the phone), HTML for browsers. */
