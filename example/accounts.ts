@@ -72,3 +72,8 @@ function prepend<T>(lists: Map<string, T[]>, userId: string, item: T): void {
 export function defaultEmail(username: string): string {
   return `${username}@example.com`;
 }
+
+/** The user's address now: the one they set, else the one they started with. */
+export async function currentEmail(accounts: Accounts, user: { id: string; username: string }): Promise<string> {
+  return (await accounts.email(user.id)) ?? defaultEmail(user.username);
+}

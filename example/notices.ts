@@ -6,7 +6,7 @@
  * identity; a real app would keep the identity beside the user, or look it up as here.
  */
 import type { DeviceChangeEvent } from 'passport-twilio-verify-push';
-import { defaultEmail, type Accounts } from './accounts.js';
+import { currentEmail, type Accounts } from './accounts.js';
 import { publicUser, type PublicUser, type UserDirectory } from './users.js';
 
 export interface NoticeDeps {
@@ -40,7 +40,7 @@ export function deviceNotices(deps: NoticeDeps): (event: DeviceChangeEvent<Publi
 
 /** What an app would e-mail; the example logs it and keeps it for the account page. */
 export async function tellUser(deps: Pick<NoticeDeps, 'accounts' | 'clock' | 'log'>, user: PublicUser, text: string): Promise<void> {
-  const email = (await deps.accounts.email(user.id)) ?? defaultEmail(user.username);
+  const email = await currentEmail(deps.accounts, user);
   deps.log(`E-mail to ${email}: ${text}`);
   await deps.accounts.notify(user.id, { at: deps.clock(), text });
 }

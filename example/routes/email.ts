@@ -5,14 +5,14 @@
  * (the push's `returnTo`) once it is approved. Saving needs the same: the page's script sends the form as JSON
  * and, if the approval grew too old while the person typed, repeats it while the phone is asked (202).
  */
-import { Router } from 'express';
-import { defaultEmail } from '../accounts.js';
+import { Router, type Request, type Response } from 'express';
+import { currentEmail } from '../accounts.js';
 import { PAGES, type ExampleContext } from '../context.js';
 import { tellUser } from '../notices.js';
 import { addNotice, asyncRoute, chrome, currentUser, wantsJson } from '../http-helpers.js';
 import { requireRecentPush } from '../recent-push.js';
 import type { PublicUser } from '../users.js';
-import { emailPage } from '../views/email.js';
+import { emailPage, type EmailView } from '../views/email.js';
 
 const MAX_EMAIL = 254;
 
@@ -30,14 +30,16 @@ export function emailRoutes(ctx: ExampleContext): Router {
     message: 'Approve changing your e-mail address?',
     fields: [{ label: 'Action', value: 'Change e-mail address' }],
   });
+  // The page states the same age limit the gate in front of it applies.
+  const page = async (req: Request, res: Response, view: Omit<EmailView, 'maxAgeSeconds'>): Promise<string> =>
+    String(emailPage(await chrome(req, res, ctx), { ...view, maxAgeSeconds: policy.stepUpMaxAgeSeconds }));
 
   router.get(
     PAGES.email,
     recentPush,
     asyncRoute(async (req, res) => {
-      const user = currentUser(req) as PublicUser;
-      const email = (await accounts.email(user.id)) ?? defaultEmail(user.username);
-      res.type('html').send(String(emailPage(await chrome(req, res, ctx), { email, maxAgeSeconds: policy.stepUpMaxAgeSeconds })));
+      const email = await currentEmail(accounts, currentUser(req) as PublicUser);
+      res.type('html').send(await page(req, res, { email }));
     }),
   );
 
@@ -46,7 +48,7 @@ export function emailRoutes(ctx: ExampleContext): Router {
     recentPush,
     asyncRoute(async (req, res) => {
       const user = currentUser(req) as PublicUser;
-      const before = (await accounts.email(user.id)) ?? defaultEmail(user.username);
+      const before = await currentEmail(accounts, user);
       const typed = (req.body as { email?: unknown } | undefined)?.email;
       const email = emailOf(typed);
       if (!email) {
@@ -55,9 +57,8 @@ export function emailRoutes(ctx: ExampleContext): Router {
           res.status(400).json({ code: 'INVALID_EMAIL', message: problem });
           return;
         }
-        const page = await chrome(req, res, ctx);
         const view = { email: before, typed: typeof typed === 'string' ? typed.slice(0, MAX_EMAIL) : '', problem };
-        res.status(400).type('html').send(String(emailPage(page, { ...view, maxAgeSeconds: policy.stepUpMaxAgeSeconds })));
+        res.status(400).type('html').send(await page(req, res, view));
         return;
       }
       // Told at the old address, as a real app would, before the change takes effect.

@@ -1,7 +1,7 @@
 /** Home, and the account page behind the gate. */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { isVerifyPushError, type VerifyPushAuthenticateOptions } from 'passport-twilio-verify-push';
-import { defaultEmail } from '../accounts.js';
+import { currentEmail } from '../accounts.js';
 import { PAGES, type ExampleContext } from '../context.js';
 import { asyncRoute, chrome, currentUser, takeNotices, wantsJson } from '../http-helpers.js';
 import { letInByRememberedBrowser, rememberBox } from '../remember-box.js';
@@ -62,13 +62,13 @@ export function pageRoutes(ctx: ExampleContext): Router {
         res.json({ username: user.username, displayName: user.displayName });
         return;
       }
-      const [factors, email, notices] = await Promise.all([devicesIfAllowed(req), accounts.email(user.id), accounts.notices(user.id)]);
+      const [factors, email, notices] = await Promise.all([devicesIfAllowed(req), currentEmail(accounts, user), accounts.notices(user.id)]);
       res.type('html').send(
         String(
           accountPage(await chrome(req, res, ctx), {
             displayName: user.displayName,
             username: user.username,
-            email: email ?? defaultEmail(user.username),
+            email,
             remembered: letInByRememberedBrowser(req),
             ...(factors ? { factors } : {}),
             notices,
