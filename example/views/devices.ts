@@ -2,6 +2,7 @@ import { duration } from './account.js';
 import { html, type SafeHtml } from './html.js';
 import { layout, type PageChrome } from './layout.js';
 import { DEVICES_SCRIPT } from './scripts/devices.js';
+import { waitingForApprovalCard } from './waiting-card.js';
 
 export interface DevicesView {
   factors: Array<{ sid: string; friendlyName: string; status: string; createdAt: string }>;
@@ -29,11 +30,7 @@ export function devicesPage(chrome: PageChrome, view: DevicesView): SafeHtml {
   <div class="actions"><a class="button" href="/enrol">Add a device</a></div>
   <div id="device-status" role="status" hidden></div>
 </div>
-<div class="card" id="waiting" hidden>
-  <h2>Check your phone</h2>
-  <p>Your last approval is too old to change devices: approve this request to go on.</p>
-  <div class="push" id="phone-shows"></div>
-</div>`,
+${waitingForApprovalCard('Your last approval is too old to change devices: approve this request to go on.')}`,
     DEVICES_SCRIPT,
   );
 }

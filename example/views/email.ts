@@ -2,6 +2,7 @@ import { duration } from './account.js';
 import { html, type SafeHtml } from './html.js';
 import { layout, type PageChrome } from './layout.js';
 import { EMAIL_SCRIPT } from './scripts/email.js';
+import { waitingForApprovalCard } from './waiting-card.js';
 
 export interface EmailView {
   email: string;
@@ -28,11 +29,7 @@ export function emailPage(chrome: PageChrome, view: EmailView): SafeHtml {
     <div class="actions"><button id="save" type="submit">Save</button><a class="button secondary" href="/account">Cancel</a></div>
   </form>
 </div>
-<div class="card" id="waiting" hidden>
-  <h2>Check your phone</h2>
-  <p>Your last approval is too old to save this change: approve this request and it is saved.</p>
-  <div class="push" id="phone-shows"></div>
-</div>`,
+${waitingForApprovalCard('Your last approval is too old to save this change: approve this request and it is saved.')}`,
     EMAIL_SCRIPT,
   );
 }
