@@ -78,6 +78,11 @@ const DEFAULT_STATUS: Record<VerifyPushErrorCode, number> = {
   STORE_ERROR: 503,
 };
 
+/** The HTTP status a code answers with unless the error names another. */
+export function defaultStatus(code: VerifyPushErrorCode): number {
+  return DEFAULT_STATUS[code];
+}
+
 export class VerifyPushError extends Error {
   readonly code: VerifyPushErrorCode;
   readonly status: number;

@@ -1,4 +1,4 @@
-import { VerifyPushError, type VerifyPushErrorCode } from '../errors.js';
+import { defaultStatus, type VerifyPushErrorCode } from '../errors.js';
 import type { PendingMark, VerifyPushFailure } from '../types.js';
 import { limitMessage, type LimitHit } from './limits.js';
 
@@ -20,7 +20,7 @@ export function failure<User>(
   message: string,
   extra: { retryAfter?: number; status?: number } = {},
 ): Outcome<User> {
-  const status = extra.status ?? new VerifyPushError(code, message).status;
+  const status = extra.status ?? defaultStatus(code);
   const info: VerifyPushFailure = { code, message };
   if (extra.retryAfter !== undefined) info.retryAfter = extra.retryAfter;
   return { kind: 'fail', info, status };
