@@ -103,7 +103,7 @@ export class MemoryChallengeStore implements ChallengeStore {
   }
 
   async get(challengeSid: string): Promise<ChallengeRecord | undefined> {
-    const entry = this.liveRecord(challengeSid);
+    const entry = this.live(this.records, challengeSid);
     // A copy, so a caller editing what it read cannot change the store without compareAndSet.
     return entry === undefined ? undefined : { ...entry.record };
   }
@@ -115,7 +115,7 @@ export class MemoryChallengeStore implements ChallengeStore {
     // of this shape costs V8 about a third more memory, and thousands of pending logins live here.
     const stored: Readonly<ChallengeRecord> = { ...record };
     this.records.set(record.challengeSid, { record: stored, expiresAt });
-    this.notify(stored);
+    this.listeners.notify(stored);
   }
 
   async compareAndSet(
@@ -129,25 +129,19 @@ export class MemoryChallengeStore implements ChallengeStore {
     }
     const expiresAt = this.deadline(ttlMs);
     // No await between this read and the write below: that is what makes it atomic.
-    const current = this.liveRecord(challengeSid);
+    const current = this.live(this.records, challengeSid);
     if (current === undefined) return false;
     // Our own write, repeated: it happened, so this caller won (see the contract).
     if (next.writeId !== undefined && current.record.writeId === next.writeId) return true;
     if (current.record.status !== expectedStatus) return false;
     const stored: Readonly<ChallengeRecord> = { ...next };
     this.records.set(challengeSid, { record: stored, expiresAt });
-    this.notify(stored);
+    this.listeners.notify(stored);
     return true;
   }
 
   async getActive(identity: string): Promise<string | undefined> {
-    const entry = this.active.get(identity);
-    if (entry === undefined) return undefined;
-    if (this.expired(entry)) {
-      this.active.delete(identity);
-      return undefined;
-    }
-    return entry.challengeSid;
+    return this.live(this.active, identity)?.challengeSid;
   }
 
   async swapActive(identity: string, challengeSid: string, ttlMs: number): Promise<string | undefined> {
@@ -180,13 +174,8 @@ export class MemoryChallengeStore implements ChallengeStore {
   }
 
   async count(key: string): Promise<CounterResult> {
-    const entry = this.counters.get(key);
-    if (entry === undefined) return { count: 0, resetAt: this.clock() };
-    if (this.expired(entry)) {
-      this.counters.delete(key);
-      return { count: 0, resetAt: this.clock() };
-    }
-    return { count: entry.count, resetAt: entry.expiresAt };
+    const entry = this.live(this.counters, key);
+    return entry === undefined ? { count: 0, resetAt: this.clock() } : { count: entry.count, resetAt: entry.expiresAt };
   }
 
   async claim(key: string, ttlMs: number, owner: string): Promise<boolean> {
@@ -235,11 +224,12 @@ export class MemoryChallengeStore implements ChallengeStore {
     };
   }
 
-  private liveRecord(challengeSid: string): RecordEntry | undefined {
-    const entry = this.records.get(challengeSid);
+  /** The entry under `key` while it lives; an expired one is deleted on the way. */
+  private live<Entry extends Timed>(map: Map<string, Entry>, key: string): Entry | undefined {
+    const entry = map.get(key);
     if (entry === undefined) return undefined;
     if (this.expired(entry)) {
-      this.records.delete(challengeSid);
+      map.delete(key);
       return undefined;
     }
     return entry;
@@ -267,10 +257,6 @@ export class MemoryChallengeStore implements ChallengeStore {
     if (this.entryCount() >= this.maxEntries) {
       throw new VerifyPushError('STORE_ERROR', 'The memory challenge store is full (maxEntries).');
     }
-  }
-
-  private notify(record: Readonly<ChallengeRecord>): void {
-    this.listeners.notify(record);
   }
 }
 
