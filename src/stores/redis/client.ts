@@ -20,7 +20,6 @@ export interface SubscriberEvents {
 }
 
 export interface RedisConnection {
-  kind: ClientKind;
   /** One command; `key` routes it on a cluster (every script touches exactly one key). */
   send(key: string | undefined, args: string[]): Promise<unknown>;
   /** A dedicated subscriber connection with the app client's settings, subscribed to `channel`. */
@@ -80,13 +79,12 @@ export function connectionOf(client: unknown): RedisConnection {
       'The `client` option must be a connected node-redis client or cluster (createClient / createCluster, v5 or later) or an ioredis Redis or Cluster (v5 or later).',
     );
   }
-  if (kind === 'ioredis' || kind === 'ioredis-cluster') return ioredisConnection(client as IoRedisLike, kind);
+  if (kind === 'ioredis' || kind === 'ioredis-cluster') return ioredisConnection(client as IoRedisLike);
   return nodeRedisConnection(client as NodeRedisLike, kind);
 }
 
 function nodeRedisConnection(client: NodeRedisLike, kind: ClientKind): RedisConnection {
   return {
-    kind,
     // A cluster routes a command by its first key; a single client takes the arguments alone.
     send: (key, args) => (kind === 'node-redis-cluster' ? client.sendCommand(key, false, args) : client.sendCommand(args)),
     async subscribe(channel, events) {
@@ -107,9 +105,8 @@ function nodeRedisConnection(client: NodeRedisLike, kind: ClientKind): RedisConn
   };
 }
 
-function ioredisConnection(client: IoRedisLike, kind: ClientKind): RedisConnection {
+function ioredisConnection(client: IoRedisLike): RedisConnection {
   return {
-    kind,
     send: (_key, [command, ...args]) => client.call(command as string, ...args),
     async subscribe(channel, events) {
       const subscriber = client.duplicate();

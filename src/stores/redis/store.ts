@@ -121,7 +121,8 @@ export class RedisChallengeStore implements ChallengeStore {
   }
 
   async get(challengeSid: string): Promise<ChallengeRecord | undefined> {
-    const value = await this.command('read a record', this.key('rec', challengeSid), ['GET', this.key('rec', challengeSid)]);
+    const key = this.key('rec', challengeSid);
+    const value = await this.command('read a record', key, ['GET', key]);
     const json = livePart(value, this.clock());
     return json === undefined ? undefined : decodeRecord(challengeSid, json);
   }
