@@ -114,8 +114,7 @@ class EmulatorHandle implements RunningEmulator {
   }
 
   setWebhookBody(webhookSid: string, format: WebhookBodyFormat): void {
-    if (format !== 'form' && format !== 'json') throw new TypeError("format must be 'form' or 'json'");
-    this.sender.setFormat(webhookSid, format);
+    this.sender.setFormat(webhookSid, bodyFormat('format', format));
   }
 
   webhooksSettled(): Promise<void> {
@@ -155,8 +154,8 @@ function retryCount(value: number): number {
   return value;
 }
 
-function bodyFormat(value: WebhookBodyFormat): WebhookBodyFormat {
-  if (value !== 'form' && value !== 'json') throw new TypeError("webhookBody must be 'form' or 'json'");
+function bodyFormat(name: string, value: WebhookBodyFormat): WebhookBodyFormat {
+  if (value !== 'form' && value !== 'json') throw new TypeError(`${name} must be 'form' or 'json'`);
   return value;
 }
 
@@ -180,7 +179,7 @@ export const VerifyPushEmulator = {
       retries: retryCount(options.webhookRetries ?? WEBHOOK_DEFAULTS.retries),
       // Guess: Verify Push webhooks arrive form-encoded; the Verify Push Webhooks page lists their "parameters"
       // but names no content type. The strategy accepts both forms; `webhookBody: 'json'` tests the other.
-      defaultFormat: bodyFormat(options.webhookBody ?? 'form'),
+      defaultFormat: bodyFormat('webhookBody', options.webhookBody ?? 'form'),
     });
     const timers = new Set<NodeJS.Timeout>();
     const router = new HttpRouter(allRoutes);
