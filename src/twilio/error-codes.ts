@@ -18,8 +18,9 @@ export interface KnownTwilioError {
 }
 
 /**
- * Twilio errors the strategy can meet on the calls it makes (the device-side codes, such as 60311, 60322 or
- * 60323, only reach a phone), each turned into our stable code with a sentence for the app's logs.
+ * Twilio errors the strategy can meet on the calls it makes, each turned into our stable code with a sentence
+ * for the app's logs. 60311 and 60324 only reach a phone; 60322 and 60323 also answer a re-send of a challenge
+ * answered or expired meanwhile, which http/resend.ts handles before this table is read.
  * Not-found answers are mapped per resource by the caller (see verify-api.ts).
  */
 const KNOWN: Readonly<Record<number, KnownTwilioError>> = {
