@@ -291,7 +291,8 @@ export interface VerifyPushAuthenticateOptions {
   fields?: DetailField[];
   /**
    * Remember this browser once its login push is approved (with the `rememberBrowser` strategy option on):
-   * true, or a function of the request (e.g. the "remember this browser" box the login form stored).
+   * true, or a function of the request (e.g. the "remember this browser" box the login form stored), asked only
+   * on the request that completes the login.
    */
   remember?: boolean | ((req: VerifyPushRequest) => boolean);
   /**

@@ -93,7 +93,7 @@ export class Completer<User> {
   }
 
   /** A login: the verify callback, then Passport's success (which regenerates the session). */
-  async completeLogin(asker: Asker<User>, identity: string, record: ChallengeRecord, remember: boolean): Promise<Outcome<User>> {
+  async completeLogin(asker: Asker<User>, identity: string, record: ChallengeRecord, remember: () => boolean): Promise<Outcome<User>> {
     const used = await this.consume(asker, record);
     if (used) return used;
     const { req } = asker;
@@ -106,7 +106,7 @@ export class Completer<User> {
         status: 401,
       };
     }
-    if (remember && this.deps.remembered && req.res && !req.res.headersSent) await this.deps.remembered.remember(req.res, identity);
+    if (this.deps.remembered && req.res && !req.res.headersSent && remember()) await this.deps.remembered.remember(req.res, identity);
     // Pending is gone before success, so even `keepSessionInfo: true` cannot carry it into the new session;
     // the verified mark is written once Passport's logIn has regenerated the session (see login-hook.ts).
     markVerifiedOnLogIn(req, verified.user, identity, this.deps.options.clock);

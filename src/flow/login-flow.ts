@@ -25,8 +25,11 @@ export interface FlowRequest {
   maxAgeMs?: number;
   /** The step-up push's message and fields. */
   stepUp?: { message?: string; fields?: DetailField[] };
-  /** Remember this browser once its login push is approved. */
-  remember: boolean;
+  /**
+   * Remember this browser once its login push is approved. Asked only then, with `rememberBrowser` on: the
+   * gate runs on every request, and the app's callback has nothing to decide on the others.
+   */
+  remember: () => boolean;
   /** The person asked for a new push: the end of the session's last one does not answer this request. */
   askAgain: boolean;
 }

@@ -18,7 +18,8 @@ export function flowRequestOf(req: VerifyPushRequest, options: VerifyPushAuthent
   if (options.askAgain !== undefined && typeof options.askAgain !== 'boolean') {
     throw new VerifyPushError('INVALID_OPTION', 'The `askAgain` authenticate option must be true or false.');
   }
-  const remember = typeof options.remember === 'function' ? options.remember(req) === true : options.remember === true;
+  const { remember: wanted } = options;
+  const remember = typeof wanted === 'function' ? () => wanted(req) === true : () => wanted === true;
   return {
     gate,
     ...(maxAge === undefined ? {} : { maxAgeMs: maxAge * 1000 }),

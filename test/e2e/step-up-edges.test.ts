@@ -40,6 +40,31 @@ describe('step-up edges', () => {
     await app.close();
   });
 
+  it("asks the app's remember callback only when a login completes, not on the gate's other requests", async () => {
+    const asked: string[] = [];
+    const app = await world.startApp({
+      strategy: { rememberBrowser: { days: 30, secure: false } },
+      authenticate: {
+        remember: (req) => {
+          asked.push(`${req.method} ${req.url ?? ''}`);
+          return true;
+        },
+      },
+    });
+    const browser = agentFor(app);
+    await passwordLogin(browser, 'alice');
+    await browser.post('/login/push').expect(202);
+    await browser.get('/app/secret').expect(202);
+    expect(asked).toEqual([]);
+    await answerOnPhone(world, 'alice', 'approve');
+    const done = await browser.post('/login/push').expect(200);
+    expect(asked).toEqual(['POST /login/push']);
+    expect(String(done.headers['set-cookie'])).toContain('verify_push_browser=');
+    for (let i = 0; i < 3; i += 1) await browser.get('/app/secret').expect(200);
+    expect(asked).toEqual(['POST /login/push']);
+    await app.close();
+  });
+
   it('lists devices for a signed-in session of any age, but changes them only with a fresh approval', async () => {
     const app = await world.startApp({
       routes: (express, { strategy }) => {
